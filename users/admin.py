@@ -1,0 +1,201 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from ticketflower.forms import ServerScopedModelForm
+
+from . import access, services
+from .forms import EmailUserChangeForm, EmailUserCreationForm
+from .models import Company, CompanyRole, User
+
+
+def _manages_users(user) -> bool:
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_company_admin))
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("creators_group",)
+
+    def get_queryset(self, request):
+        return access.companies_visible_to(request.user)
+
+    def has_module_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    # Only the platform creates, renames or deletes companies.
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.company_update(company=obj, name=obj.name, slug=obj.slug)
+        else:
+            created = services.company_create(name=obj.name, slug=obj.slug)
+            obj.pk = created.pk
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = EmailUserChangeForm
+    add_form = EmailUserCreationForm
+    list_display = ("email", "full_name", "company", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active", "groups")
+    list_select_related = ("company",)
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+    filter_horizontal = ("groups", "company_roles", "user_permissions")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "company")}),
+        (_("Roles"), {"fields": ("groups", "company_roles")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "company", "password1", "password2")}),)
+    # Fields only the platform superuser may set; a company admin never sees them.
+    superuser_only_fields = ("company", "is_superuser", "user_permissions")
+
+    def get_queryset(self, request):
+        return access.users_visible_to(request.user).select_related("company")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in self.superuser_only_fields]})
+            for name, opts in fieldsets
+        ]
+
+    def get_list_filter(self, request):
+        return ("company", *self.list_filter) if request.user.is_superuser else self.list_filter
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = access.groups_assignable_by(request.user)
+        elif db_field.name == "company_roles":
+            kwargs["queryset"] = access.company_roles_visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company":
+            kwargs["queryset"] = access.companies_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    def has_add_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return _manages_users(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.is_superuser or obj.pk == request.user.pk) and not request.user.is_superuser:
+            return False
+        return _manages_users(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        company = request.user.company
+
+        class CompanyBoundForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, **inner)
+                # Set before validation: the company rules are checked on the form.
+                self.instance.company = company
+                self.instance.is_superuser = False
+
+        return CompanyBoundForm
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            # A company admin never chooses the company or makes a superuser.
+            obj.company = request.user.company
+            obj.is_superuser = False
+        if not change and not obj.is_superuser and obj.company_id is None:
+            raise PermissionDenied
+        obj.full_clean(exclude=["password"])
+        super().save_model(request, obj, form, change)
+
+    @transaction.atomic
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        services.user_set_company_roles(user=user, company_roles=list(user.company_roles.all()))
+        services.user_sync_company_groups(user=user)
+
+
+@admin.register(CompanyRole)
+class CompanyRoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "company", "updated_at")
+    list_select_related = ("company",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    form = ServerScopedModelForm
+
+    def get_queryset(self, request):
+        return access.company_roles_visible_to(request.user)
+
+    def get_exclude(self, request, obj=None):
+        return () if request.user.is_superuser else ("company",)
+
+    def get_list_filter(self, request):
+        return ("company",) if request.user.is_superuser else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company":
+            kwargs["queryset"] = access.companies_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    def has_add_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser:
+            # Set before validation so the unique (company, slug) rule is checked in the form.
+            company = request.user.company
+
+            class CompanyBoundForm(form):
+                def __init__(self, *args, **inner):
+                    super().__init__(*args, **inner)
+                    self.instance.company = company
+
+            return CompanyBoundForm
+        return form

@@ -1,0 +1,25 @@
+from django import forms
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class EmailUserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+        field_classes = {"email": forms.EmailField}
+
+
+class EmailUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes = {"email": forms.EmailField}
+
+
+class EmailAuthenticationFormMixin:
+    """Labels the login field as an email address on login pages."""
+
+    username_label = _("Email address")

@@ -1,0 +1,77 @@
+import pytest
+from django.urls import reverse
+
+from ticketflower.testing.factories import TEST_PASSWORD, UserFactory
+
+
+@pytest.mark.django_db
+def test_admin_login_page_asks_for_email(client):
+    response = client.get(reverse("admin:login"))
+    content = response.content.decode()
+    assert "Email address" in content
+    assert "Username" not in content
+
+
+@pytest.mark.django_db
+def test_admin_login_with_email_and_password(client, creator_a):
+    response = client.post(
+        reverse("admin:login"), {"username": creator_a.email, "password": TEST_PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert client.session["_auth_user_id"] == str(creator_a.pk)
+    index = client.get("/admin/")
+    assert creator_a.get_short_name() in index.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_login_wrong_password_refused(client, creator_a):
+    response = client.post(
+        reverse("admin:login"), {"username": creator_a.email, "password": "wrong", "next": "/admin/"}
+    )
+    assert response.status_code == 200
+    assert "Please enter the correct email address and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_company_admin_creates_user_in_own_company_only(client, company_admin_a, company_b):
+    client.force_login(company_admin_a)
+    response = client.post(
+        reverse("admin:users_user_add"),
+        {
+            "email": "new@alpha.example",
+            "company": company_b.pk,
+            "password1": "Str0ng-pass-xyz",
+            "password2": "Str0ng-pass-xyz",
+            "usable_password": "true",
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from users.models import User
+
+    created = User.objects.get(email="new@alpha.example")
+    assert created.company == company_admin_a.company
+    assert created.is_superuser is False
+
+
+@pytest.mark.django_db
+def test_company_admin_cannot_see_other_company_users(client, company_admin_a, creator_b):
+    client.force_login(company_admin_a)
+    listing = client.get(reverse("admin:users_user_changelist"))
+    assert listing.status_code == 200
+    assert creator_b.email not in listing.content.decode()
+    assert client.get(reverse("admin:users_user_change", args=[creator_b.pk])).status_code in (302, 404)
+
+
+@pytest.mark.django_db
+def test_password_change_uses_django_form(client, company_admin_a):
+    member = UserFactory(company=company_admin_a.company, email="member@alpha.example")
+    client.force_login(company_admin_a)
+    url = reverse("admin:auth_user_password_change", args=[member.pk])
+    response = client.post(
+        url, {"password1": "N3w-pass-word!", "password2": "N3w-pass-word!", "usable_password": "true"}
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.check_password("N3w-pass-word!")

@@ -1,0 +1,84 @@
+"""The access layer for definitions: what a user may view, change or delete.
+
+Built on django-guardian object permissions (direct foreign-key tables), with an explicit
+superuser bypass. The admin's querysets and choice lists, the REST API and the import
+resources all read from here; nothing else filters definitions by company.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db import models
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+
+DESIGN_MODELS = (WorkflowDefinition, TaskDefinition, WorkflowTransition, TicketDefinition)
+ACTIONS = ("view", "change", "delete")
+
+M = TypeVar("M", bound=models.Model)
+
+
+def can_design(user) -> bool:
+    """Active staff with the workflow_creator system role, or an active superuser."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_superuser or (user.is_staff and user.is_workflow_creator))
+    )
+
+
+def can_design_via_api(user) -> bool:
+    """The API needs no staff flag: an active workflow creator (or superuser) may write."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_workflow_creator))
+
+
+def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
+    """Rows of `model` on which `user` holds the object permission `<action>_<model>`."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    if not user.is_authenticated or not user.is_active:
+        return model._default_manager.none()
+    if user.is_superuser:
+        return model._default_manager.all()
+    if not user.is_workflow_creator:
+        return model._default_manager.none()
+    codename = f"{action}_{model._meta.model_name}"
+    # accept_global_perms=False: the creator role's model permissions must not widen the
+    # result to every company's rows; only object permissions count.
+    return get_objects_for_user(
+        user,
+        f"{model._meta.app_label}.{codename}",
+        klass=model._default_manager.all(),
+        use_groups=True,
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def workflows_for(user, action: str = "view") -> QuerySet[WorkflowDefinition]:
+    return definitions_for(user, WorkflowDefinition, action)
+
+
+def tasks_for(user, action: str = "view") -> QuerySet[TaskDefinition]:
+    return definitions_for(user, TaskDefinition, action)
+
+
+def transitions_for(user, action: str = "view") -> QuerySet[WorkflowTransition]:
+    return definitions_for(user, WorkflowTransition, action)
+
+
+def tickets_for(user, action: str = "view") -> QuerySet[TicketDefinition]:
+    return definitions_for(user, TicketDefinition, action)
+
+
+def user_may(user, action: str, obj: models.Model) -> bool:
+    """Whether `user` holds `<action>` on this one object (one query)."""
+    return definitions_for(user, type(obj), action).filter(pk=obj.pk).exists()
+
+
+def company_for_new_definition(user, requested_company=None):
+    """The company a new definition of `user` belongs to: their own unless they are a superuser."""
+    if user.is_superuser and requested_company is not None:
+        return requested_company
+    return user.company

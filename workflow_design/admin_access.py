@@ -1,0 +1,164 @@
+"""The admin's side of the access layer: a base class every design-model admin uses.
+
+It routes querysets, object lookups, foreign-key choice lists and autocomplete through
+`workflow_design.access`, answers 404 for objects outside the user's reach, and keeps the
+guardian object-permissions page to the user's own company.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import Group
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin, GuardedModelAdminMixin
+
+from users import access as user_access
+from users.models import Company, CompanyRole, User
+
+from . import access
+from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+
+ACCESS_QUERYSETS = {
+    WorkflowDefinition: access.workflows_for,
+    TaskDefinition: access.tasks_for,
+    WorkflowTransition: access.transitions_for,
+    TicketDefinition: access.tickets_for,
+}
+
+
+def _company_id_of(obj) -> int | None:
+    if isinstance(obj, WorkflowTransition):
+        return obj.workflow.company_id
+    return getattr(obj, "company_id", None)
+
+
+def scoped_choices(request, related_model):
+    """The choice list for a foreign key to `related_model`, as seen by the request user."""
+    if related_model in ACCESS_QUERYSETS:
+        return ACCESS_QUERYSETS[related_model](request.user)
+    if related_model is CompanyRole:
+        return user_access.company_roles_visible_to(request.user)
+    if related_model is Company:
+        return user_access.companies_visible_to(request.user)
+    if related_model is User:
+        return user_access.users_visible_to(request.user)
+    return None
+
+
+class ScopedAdminMixin:
+    """Reads through the access layer; answers 404 for anything else."""
+
+    def get_queryset(self, request):
+        return ACCESS_QUERYSETS[self.model](request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another company's object and a missing one look the same: a plain 404.
+        raise Http404(_("Not found."))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = scoped_choices(request, db_field.related_model)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return access.can_design(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.can_design(request.user)
+
+    def has_add_permission(self, request, *args):
+        return access.can_design(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not access.can_design(request.user):
+            return False
+        return obj is None or access.user_may(request.user, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not access.can_design(request.user):
+            return False
+        return obj is None or access.user_may(request.user, "delete", obj)
+
+
+class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
+    """Base for the four design-model admins."""
+
+    # The guardian object-permissions page ("<id>/permissions/") is for platform and company
+    # admins; it never offers or accepts a user or group of another company.
+    def _may_manage_object_permissions(self, request, obj) -> bool:
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or (user.is_company_admin and access.can_design(user))))
+
+    def obj_perms_manage_view(self, request, object_pk):
+        obj = self.get_object(request, object_pk)
+        if obj is None:
+            raise Http404(_("Not found."))
+        if not self._may_manage_object_permissions(request, obj):
+            raise Http404(_("Not found."))
+        # The select forms below are built by guardian without the object; they read it here.
+        request.permissions_object = obj
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        obj = self.get_object(request, object_pk)
+        if obj is None or not self._may_manage_object_permissions(request, obj):
+            raise Http404(_("Not found."))
+        if not user_access.users_of_same_company(request.user, _company_id_of(obj)).filter(pk=user_id).exists():
+            raise Http404(_("Not found."))
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        obj = self.get_object(request, object_pk)
+        if obj is None or not self._may_manage_object_permissions(request, obj):
+            raise Http404(_("Not found."))
+        if not self._groups_for(request, obj).filter(pk=group_id).exists():
+            raise Http404(_("Not found."))
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
+
+    def _groups_for(self, request, obj):
+        if request.user.is_superuser:
+            return Group.objects.all()
+        return user_access.groups_of_company(_company_id_of(obj))
+
+    def get_obj_perms_user_select_form(self, request):
+        base = super().get_obj_perms_user_select_form(request)
+
+        class SameCompanyUserForm(base):
+            def clean_user(self):
+                email = self.cleaned_data["user"]
+                obj = request.permissions_object
+                user = (
+                    user_access.users_of_same_company(request.user, _company_id_of(obj))
+                    .filter(email__iexact=email)
+                    .first()
+                )
+                if user is None:
+                    raise forms.ValidationError(_("No user of this company has this email address."))
+                return user
+
+        return SameCompanyUserForm
+
+    def get_obj_perms_group_select_form(self, request):
+        admin = self
+        base = super().get_obj_perms_group_select_form(request)
+
+        class SameCompanyGroupForm(base):
+            def clean_group(self):
+                name = self.cleaned_data["group"]
+                group = admin._groups_for(request, request.permissions_object).filter(name=name).first()
+                if group is None:
+                    raise forms.ValidationError(_("No group of this company has this name."))
+                return group
+
+        return SameCompanyGroupForm
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, object_id)
+        extra_context["show_object_permissions"] = obj is not None and self._may_manage_object_permissions(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+__all__ = ["DesignModelAdmin", "GuardedModelAdminMixin", "ScopedAdminMixin", "scoped_choices"]

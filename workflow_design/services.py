@@ -1,0 +1,276 @@
+"""Writes for definitions. Every path (admin, API, imports, bundles, fixtures) calls these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from users.models import Company
+from users.services import company_ensure_groups
+
+from .models import (
+    DefinitionStatus,
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+)
+
+GRANTED_ACTIONS = ("view", "change", "delete")
+
+
+def _company_of(obj: models.Model) -> Company:
+    if isinstance(obj, WorkflowTransition):
+        return obj.workflow.company
+    return obj.company  # type: ignore[attr-defined]
+
+
+def _group_permission_model(model: type[models.Model]):
+    from guardian.utils import get_group_obj_perms_model
+
+    return get_group_obj_perms_model(model)
+
+
+@transaction.atomic
+def definitions_grant_company_access(*, objects: Sequence[models.Model]) -> int:
+    """Grant each object's company creators group view/change/delete on it; return rows made.
+
+    One query per model and company for the permissions, one bulk insert per model: a
+    200-task bundle costs the same few queries as one task.
+    """
+    if not objects:
+        return 0
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for obj in objects:
+        by_model.setdefault(type(obj), []).append(obj)
+    created = 0
+    groups: dict[int, Any] = {}
+    for model, rows in by_model.items():
+        codenames = [f"{action}_{model._meta.model_name}" for action in GRANTED_ACTIONS]
+        permissions = list(
+            Permission.objects.filter(content_type__app_label=model._meta.app_label, codename__in=codenames)
+        )
+        perm_model = _group_permission_model(model)
+        existing = set(
+            perm_model.objects.filter(content_object__in=rows, permission__in=permissions).values_list(
+                "content_object_id", "permission_id", "group_id"
+            )
+        )
+        new_rows = []
+        for obj in rows:
+            company = _company_of(obj)
+            if company.pk not in groups:
+                groups[company.pk] = company_ensure_groups(company=company)
+            group = groups[company.pk]
+            for permission in permissions:
+                if (obj.pk, permission.pk, group.pk) not in existing:
+                    new_rows.append(perm_model(content_object=obj, permission=permission, group=group))
+        perm_model.objects.bulk_create(new_rows)
+        created += len(new_rows)
+    return created
+
+
+def definition_ensure_editable(*, obj: models.Model) -> None:
+    """Published and archived definitions (and the parts of such a workflow) are read-only."""
+    if isinstance(obj, TaskDefinition | WorkflowTransition):
+        holder: models.Model = obj.workflow
+    else:
+        holder = obj
+    status = holder.status  # type: ignore[attr-defined]
+    if holder.pk is not None:
+        # The stored status decides: a form cannot make a published row editable again.
+        status = type(holder).objects.filter(pk=holder.pk).values_list("status", flat=True).first() or status
+    if status != DefinitionStatus.DRAFT:
+        raise ValidationError(
+            _("%(object)s is %(status)s and read-only; create a new version to change it.")
+            % {"object": holder, "status": DefinitionStatus(status).label.lower()},
+            code="read_only",
+        )
+
+
+def _touch_workflow(workflow: WorkflowDefinition) -> None:
+    WorkflowDefinition.objects.filter(pk=workflow.pk).update(revision=models.F("revision") + 1)
+
+
+def _apply(obj: models.Model, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        setattr(obj, key, value)
+
+
+# Workflows -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def workflow_create(*, user, company: Company, **data: Any) -> WorkflowDefinition:
+    workflow = WorkflowDefinition(company=company, created_by=user if user and user.pk else None)
+    _apply(workflow, data)
+    workflow.status = DefinitionStatus.DRAFT
+    workflow.full_clean()
+    workflow.save()
+    definitions_grant_company_access(objects=[workflow])
+    return workflow
+
+
+@transaction.atomic
+def workflow_update(*, workflow: WorkflowDefinition, user, **data: Any) -> WorkflowDefinition:
+    definition_ensure_editable(obj=workflow)
+    data.pop("company", None)
+    data.pop("status", None)
+    _apply(workflow, data)
+    workflow.revision = (workflow.revision or 0) + 1
+    workflow.full_clean()
+    workflow.save()
+    return workflow
+
+
+@transaction.atomic
+def workflow_delete(*, workflow: WorkflowDefinition, user) -> None:
+    if workflow.ticket_definitions.exists():
+        raise ValidationError(
+            _("Ticket definitions use this workflow (%(slugs)s); delete or move them first.")
+            % {"slugs": ", ".join(workflow.ticket_definitions.values_list("slug", flat=True))}
+        )
+    workflow.delete()
+
+
+# Tasks ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_create(*, user, workflow: WorkflowDefinition, **data: Any) -> TaskDefinition:
+    definition_ensure_editable(obj=workflow)
+    task = TaskDefinition(
+        workflow=workflow,
+        company_id=workflow.company_id,
+        version=workflow.version,
+        created_by=user if user and user.pk else None,
+    )
+    _apply(task, data)
+    task.company_id = workflow.company_id
+    task.full_clean()
+    task.save()
+    definitions_grant_company_access(objects=[task])
+    _touch_workflow(workflow)
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: TaskDefinition, user, **data: Any) -> TaskDefinition:
+    definition_ensure_editable(obj=task)
+    for key in ("company", "company_id", "workflow", "workflow_id", "status", "version"):
+        data.pop(key, None)
+    _apply(task, data)
+    task.full_clean()
+    task.save()
+    _touch_workflow(task.workflow)
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: TaskDefinition, user) -> None:
+    definition_ensure_editable(obj=task)
+    workflow = task.workflow
+    task.delete()
+    _touch_workflow(workflow)
+
+
+# Transitions ---------------------------------------------------------------------------
+
+
+def transition_default_slug(*, from_task: TaskDefinition | None, to_task: TaskDefinition | None) -> str:
+    return f"{from_task.slug if from_task else 'start'}-to-{to_task.slug if to_task else 'end'}"[:120]
+
+
+def _unique_transition_slug(workflow: WorkflowDefinition, base: str, exclude_pk: int | None = None) -> str:
+    taken = set(
+        WorkflowTransition.objects.filter(workflow=workflow, slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+@transaction.atomic
+def transition_create(*, user, workflow: WorkflowDefinition, **data: Any) -> WorkflowTransition:
+    definition_ensure_editable(obj=workflow)
+    transition = WorkflowTransition(workflow=workflow)
+    _apply(transition, data)
+    if not transition.slug:
+        transition.slug = _unique_transition_slug(
+            workflow,
+            transition_default_slug(
+                from_task=transition.from_task if transition.from_task_id else None,
+                to_task=transition.to_task if transition.to_task_id else None,
+            ),
+        )
+    transition.full_clean()
+    transition.save()
+    definitions_grant_company_access(objects=[transition])
+    _touch_workflow(workflow)
+    return transition
+
+
+@transaction.atomic
+def transition_update(*, transition: WorkflowTransition, user, **data: Any) -> WorkflowTransition:
+    definition_ensure_editable(obj=transition)
+    for key in ("workflow", "workflow_id", "status"):
+        data.pop(key, None)
+    _apply(transition, data)
+    transition.full_clean()
+    transition.save()
+    _touch_workflow(transition.workflow)
+    return transition
+
+
+@transaction.atomic
+def transition_delete(*, transition: WorkflowTransition, user) -> None:
+    definition_ensure_editable(obj=transition)
+    workflow = transition.workflow
+    transition.delete()
+    _touch_workflow(workflow)
+
+
+# Ticket definitions --------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(*, user, company: Company, **data: Any) -> TicketDefinition:
+    ticket = TicketDefinition(company=company, created_by=user if user and user.pk else None)
+    _apply(ticket, data)
+    ticket.status = DefinitionStatus.DRAFT
+    ticket.full_clean()
+    ticket.save()
+    definitions_grant_company_access(objects=[ticket])
+    return ticket
+
+
+@transaction.atomic
+def ticket_update(*, ticket: TicketDefinition, user, **data: Any) -> TicketDefinition:
+    definition_ensure_editable(obj=ticket)
+    for key in ("company", "company_id", "status"):
+        data.pop(key, None)
+    _apply(ticket, data)
+    ticket.full_clean()
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def ticket_delete(*, ticket: TicketDefinition, user) -> None:
+    definition_ensure_editable(obj=ticket)
+    ticket.delete()
+
+
+def objects_grant_after_load(*, objects: Iterable[models.Model]) -> None:
+    """Fixture loading saves rows raw; this gives them the same permissions as any other path."""
+    definitions_grant_company_access(objects=list(objects))

@@ -1,0 +1,44 @@
+import pytest
+from jsonschema import Draft202012Validator
+
+from workflow_design.field_schemas import field_list_errors, field_list_to_json_schema
+
+
+def field(**kw):
+    return {"name": "amount", "label": "Amount", "type": "integer", **kw}
+
+
+def test_valid_field_list_has_no_errors_and_a_valid_schema():
+    fields = [
+        field(required=True, min=0, max=10),
+        {"name": "kind", "label": "Kind", "type": "choice", "choices": [{"value": "a", "label": "A"}]},
+        {"name": "note", "label": "Note", "type": "long_text", "max_length": 200},
+    ]
+    assert field_list_errors(fields) == []
+    schema = field_list_to_json_schema(fields)
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    assert validator.is_valid({"amount": 3, "kind": "a"})
+    assert not validator.is_valid({"amount": 11})
+    assert not validator.is_valid({"amount": 1, "kind": "zzz"})
+    assert list(schema["properties"]) == ["amount", "kind", "note"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ([field(name="1abc")], "must start with a lower-case letter"),
+        ([field(), field()], "the name amount is used twice"),
+        ([field(type="colour")], "unknown type 'colour'"),
+        ([field(min=5, max=1)], "min (5) is greater than max (1)"),
+        ([field(choices=[{"value": "x"}])], "only choice fields may have choices"),
+        ([{"name": "c", "label": "C", "type": "choice"}], "needs at least one choice"),
+        ([field(max_length=10)], "max length applies to text fields only"),
+        ([field(default="abc")], "the default 'abc' is not valid"),
+        ([field(colour="red")], "unknown settings colour"),
+        ("not a list", "must be a list"),
+    ],
+)
+def test_invalid_field_lists_name_the_problem(fields, expected):
+    errors = field_list_errors(fields)
+    assert any(expected in e for e in errors), errors
