@@ -9,6 +9,13 @@ from users.models import Company
 
 from . import access, services
 from .admin_access import DesignModelAdmin, scoped_choices
+from .admin_lifecycle import WorkflowLifecycleAdminMixin
+from .admin_transfer import (
+    TaskTransferAdminMixin,
+    TicketTransferAdminMixin,
+    TransitionTransferAdminMixin,
+    WorkflowTransferAdminMixin,
+)
 from .forms import TaskDefinitionForm, TicketDefinitionForm, WorkflowDefinitionForm, WorkflowTransitionForm
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
@@ -97,7 +104,9 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(WorkflowDefinition)
-class WorkflowDefinitionAdmin(CompanyFieldMixin, DesignModelAdmin):
+class WorkflowDefinitionAdmin(
+    WorkflowLifecycleAdminMixin, WorkflowTransferAdminMixin, CompanyFieldMixin, DesignModelAdmin
+):
     form = WorkflowDefinitionForm
     inlines = (TaskInline, TransitionInline)
     list_display = ("title", "slug", "version", "status", "task_count", "transition_count", "updated_at")
@@ -182,7 +191,7 @@ class WorkflowDefinitionAdmin(CompanyFieldMixin, DesignModelAdmin):
 
 
 @admin.register(TaskDefinition)
-class TaskDefinitionAdmin(CompanyFieldMixin, DesignModelAdmin):
+class TaskDefinitionAdmin(TaskTransferAdminMixin, CompanyFieldMixin, DesignModelAdmin):
     form = TaskDefinitionForm
     list_display = ("title", "slug", "workflow", "task_type", "assignee_role", "version", "status", "updated_at")
     list_filter = ("status", "task_type")
@@ -206,7 +215,7 @@ class TaskDefinitionAdmin(CompanyFieldMixin, DesignModelAdmin):
 
 
 @admin.register(WorkflowTransition)
-class WorkflowTransitionAdmin(DesignModelAdmin):
+class WorkflowTransitionAdmin(TransitionTransferAdminMixin, DesignModelAdmin):
     form = WorkflowTransitionForm
     list_display = ("__str__", "workflow", "priority", "condition", "slug", "status", "updated_at")
     list_filter = ("status",)
@@ -226,7 +235,7 @@ class WorkflowTransitionAdmin(DesignModelAdmin):
 
 
 @admin.register(TicketDefinition)
-class TicketDefinitionAdmin(CompanyFieldMixin, DesignModelAdmin):
+class TicketDefinitionAdmin(TicketTransferAdminMixin, CompanyFieldMixin, DesignModelAdmin):
     form = TicketDefinitionForm
     list_display = ("title", "slug", "workflow", "version", "status", "updated_at")
     list_filter = ("status",)
