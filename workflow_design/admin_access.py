@@ -17,7 +17,7 @@ from users import access as user_access
 from users.models import Company, CompanyRole, User
 
 from . import access
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 ACCESS_QUERYSETS = {
     WorkflowDefinition: access.workflows_for,
@@ -31,6 +31,12 @@ def _company_id_of(obj) -> int | None:
     if isinstance(obj, WorkflowTransition):
         return obj.workflow.company_id
     return getattr(obj, "company_id", None)
+
+
+def definition_is_editable(obj) -> bool:
+    """Drafts are editable; a task or transition follows its workflow."""
+    holder = obj.workflow if isinstance(obj, TaskDefinition | WorkflowTransition) else obj
+    return holder.status == DefinitionStatus.DRAFT
 
 
 def scoped_choices(request, related_model):
@@ -74,12 +80,13 @@ class ScopedAdminMixin:
     def has_change_permission(self, request, obj=None):
         if not access.can_design(request.user):
             return False
-        return obj is None or access.user_may(request.user, "change", obj)
+        # A published or archived definition opens read-only; the service refuses it too.
+        return obj is None or (definition_is_editable(obj) and access.user_may(request.user, "change", obj))
 
     def has_delete_permission(self, request, obj=None):
         if not access.can_design(request.user):
             return False
-        return obj is None or access.user_may(request.user, "delete", obj)
+        return obj is None or (definition_is_editable(obj) and access.user_may(request.user, "delete", obj))
 
 
 class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
