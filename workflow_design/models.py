@@ -9,6 +9,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from ticketflower.timestamps import TimeStampedModel
 from users.models import Company, CompanyRole
 
+from .cel import condition_errors
 from .field_schemas import field_list_errors, field_names
 from .structured_fields import ext_ref_errors, layout_errors, role_access_errors
 
@@ -318,6 +319,15 @@ class WorkflowTransition(TimeStampedModel):
                 task = getattr(self, name) if getattr(self, f"{name}_id") is not None else None
                 if task is not None and task.workflow_id != self.workflow_id:
                     errors[name] = [_("The task %(task)s is not part of this workflow.") % {"task": task.slug}]
+            if (self.condition or "").strip() and "from_task" not in errors:
+                # Checked against the source task's output form, the workflow fields and the
+                # ticket definitions using the workflow, so the admin row, the API field and
+                # the import line all show the message on `condition`.
+                errors["condition"] = condition_errors(
+                    self.condition,
+                    workflow=self.workflow,
+                    from_task=self.from_task if self.from_task_id is not None else None,
+                )
         _raise_collected(errors)
 
 

@@ -1,0 +1,385 @@
+"""The workflow linter: every mistake that would strand a ticket at run time, found at design time.
+
+`lint_workflow` returns findings (error or warning, a stable code, a message naming the
+object at fault). The admin shows them beside the diagram, publishing refuses on any error,
+and the API and imports report them. It reads a workflow with a constant number of queries
+(tasks, transitions, ticket definitions, company roles), whatever the workflow's size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
+
+from users.access import company_roles_of
+
+from .cel import condition_errors_in_scope, condition_field_references, scope_for
+from .field_schemas import field_list_errors, field_names
+from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from .structured_fields import layout_errors, role_access_errors
+
+ERROR: Literal["error"] = "error"
+WARNING: Literal["warning"] = "warning"
+
+# Codes are part of the API: clients and imports match on them.
+NO_START = "no-start"
+UNREACHABLE_TASK = "unreachable-task"
+NO_PATH_TO_END = "no-path-to-end"
+DEAD_END_TASK = "dead-end-task"
+DUPLICATE_PRIORITY = "duplicate-priority"
+MULTIPLE_DEFAULTS = "multiple-defaults"
+DEFAULT_NOT_LAST = "default-not-last"
+NO_DEFAULT = "no-default"
+CONDITION_ERROR = "condition-error"
+TICKET_FIELDS_UNCHECKED = "ticket-fields-unchecked"
+INVALID_FIELD_SCHEMA = "invalid-field-schema"
+LAYOUT_UNKNOWN_FIELD = "layout-unknown-field"
+UNKNOWN_ROLE = "unknown-role"
+
+WORKFLOW = "workflow"
+TASK = "task"
+TRANSITION = "transition"
+TICKET_DEFINITION = "ticket_definition"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Literal["error", "warning"]
+    code: str
+    message: str
+    object_type: str
+    object_slug: str
+    object_id: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == ERROR
+
+
+def _task_name(task: TaskDefinition) -> str:
+    return f'"{task.title}" ({task.slug})'
+
+
+def _transition_name(transition: WorkflowTransition, tasks: dict[int, TaskDefinition]) -> str:
+    source = tasks[transition.from_task_id].slug if transition.from_task_id in tasks else _("start")
+    target = tasks[transition.to_task_id].slug if transition.to_task_id in tasks else _("end")
+    return f"{transition.slug} ({source} → {target})"
+
+
+class _Linter:
+    def __init__(self, workflow: WorkflowDefinition) -> None:
+        self.workflow = workflow
+        self.findings: list[Finding] = []
+        self.tasks: dict[int, TaskDefinition] = {
+            t.pk: t for t in workflow.tasks.select_related("assignee_role").order_by("position", "id")
+        }
+        self.transitions: list[WorkflowTransition] = list(workflow.transitions.order_by("priority", "id"))
+        self.tickets: list[TicketDefinition] = list(workflow.ticket_definitions.order_by("slug", "version"))
+        self.role_slugs: set[str] = set(company_roles_of(workflow.company_id).values_list("slug", flat=True))
+        self.outgoing: dict[int | None, list[WorkflowTransition]] = defaultdict(list)
+        for transition in self.transitions:
+            self.outgoing[transition.from_task_id].append(transition)
+
+    def add(self, level: Literal["error", "warning"], code: str, message: str, obj: Any) -> None:
+        if isinstance(obj, WorkflowDefinition):
+            object_type = WORKFLOW
+        elif isinstance(obj, TaskDefinition):
+            object_type = TASK
+        elif isinstance(obj, WorkflowTransition):
+            object_type = TRANSITION
+        else:
+            object_type = TICKET_DEFINITION
+        self.findings.append(Finding(level, code, message, object_type, obj.slug, obj.pk))
+
+    def run(self) -> list[Finding]:
+        self.check_graph()
+        self.check_branches()
+        self.check_conditions()
+        self.check_schemas()
+        self.check_ticket_definitions()
+        self.check_roles()
+        return self.findings
+
+    # Graph -------------------------------------------------------------------------------
+    def check_graph(self) -> None:
+        starts = self.outgoing.get(None, [])
+        if not starts:
+            self.add(
+                ERROR,
+                NO_START,
+                _(
+                    "The workflow %(workflow)s has no start transition (one with an empty from task); "
+                    "a new ticket would have nowhere to go."
+                )
+                % {"workflow": self.workflow.slug},
+                self.workflow,
+            )
+        reachable = self._reachable_from_start()
+        reaches_end = self._reaching_end()
+        for task in self.tasks.values():
+            if starts and task.pk not in reachable:
+                self.add(
+                    ERROR,
+                    UNREACHABLE_TASK,
+                    _("The task %(task)s cannot be reached from any start transition.") % {"task": _task_name(task)},
+                    task,
+                )
+            if not self.outgoing.get(task.pk):
+                self.add(
+                    ERROR,
+                    DEAD_END_TASK,
+                    _(
+                        "The task %(task)s has no outgoing transition; add one (to end the workflow, "
+                        "leave its to task empty)."
+                    )
+                    % {"task": _task_name(task)},
+                    task,
+                )
+            elif task.pk not in reaches_end:
+                self.add(
+                    ERROR,
+                    NO_PATH_TO_END,
+                    _(
+                        "From the task %(task)s no end can be reached: every path loops without a transition "
+                        "that ends the workflow."
+                    )
+                    % {"task": _task_name(task)},
+                    task,
+                )
+
+    def _reachable_from_start(self) -> set[int]:
+        seen: set[int] = set()
+        queue = deque(t.to_task_id for t in self.outgoing.get(None, []) if t.to_task_id is not None)
+        while queue:
+            task_id = queue.popleft()
+            if task_id in seen or task_id not in self.tasks:
+                continue
+            seen.add(task_id)
+            queue.extend(t.to_task_id for t in self.outgoing.get(task_id, []) if t.to_task_id is not None)
+        return seen
+
+    def _reaching_end(self) -> set[int]:
+        incoming: dict[int, list[int]] = defaultdict(list)
+        queue: deque[int] = deque()
+        for transition in self.transitions:
+            if transition.from_task_id is None:
+                continue
+            if transition.to_task_id is None:
+                queue.append(transition.from_task_id)
+            else:
+                incoming[transition.to_task_id].append(transition.from_task_id)
+        seen: set[int] = set()
+        while queue:
+            task_id = queue.popleft()
+            if task_id in seen:
+                continue
+            seen.add(task_id)
+            queue.extend(incoming.get(task_id, []))
+        return seen
+
+    # Branches ----------------------------------------------------------------------------
+    def check_branches(self) -> None:
+        for source_id, transitions in self.outgoing.items():
+            source = self.tasks.get(source_id) if source_id is not None else None
+            where = _("the task %(task)s") % {"task": _task_name(source)} if source else _("the start")
+            by_priority: dict[int, list[WorkflowTransition]] = defaultdict(list)
+            for transition in transitions:
+                by_priority[transition.priority].append(transition)
+            for priority, same in by_priority.items():
+                if len(same) > 1:
+                    for transition in same[1:]:
+                        self.add(
+                            ERROR,
+                            DUPLICATE_PRIORITY,
+                            _(
+                                "The transitions %(list)s leave %(where)s with the same priority %(priority)d; "
+                                "the order they are tried in would be arbitrary."
+                            )
+                            % {
+                                "list": ", ".join(_transition_name(t, self.tasks) for t in same),
+                                "where": where,
+                                "priority": priority,
+                            },
+                            transition,
+                        )
+            defaults = [t for t in transitions if not (t.condition or "").strip()]
+            conditional = [t for t in transitions if (t.condition or "").strip()]
+            for extra in defaults[1:]:
+                self.add(
+                    ERROR,
+                    MULTIPLE_DEFAULTS,
+                    _(
+                        "%(where)s has more than one default (condition-less) transition: %(list)s; "
+                        "only the first could ever be taken."
+                    )
+                    % {
+                        "where": where[:1].upper() + where[1:],
+                        "list": ", ".join(_transition_name(t, self.tasks) for t in defaults),
+                    },
+                    extra,
+                )
+            if defaults:
+                first_default = defaults[0]
+                shadowed = [t for t in transitions if t.priority > first_default.priority and t is not first_default]
+                shadowed = [t for t in shadowed if t not in defaults]
+                if shadowed:
+                    self.add(
+                        ERROR,
+                        DEFAULT_NOT_LAST,
+                        _(
+                            "The default transition %(default)s of %(where)s is not the last by priority; "
+                            "it would always be taken before %(list)s. Give it the highest priority number."
+                        )
+                        % {
+                            "default": _transition_name(first_default, self.tasks),
+                            "where": where,
+                            "list": ", ".join(_transition_name(t, self.tasks) for t in shadowed),
+                        },
+                        first_default,
+                    )
+            elif conditional:
+                holder: Any = source if source is not None else self.workflow
+                self.add(
+                    WARNING,
+                    NO_DEFAULT,
+                    _(
+                        "Every transition leaving %(where)s has a condition and none is a default; "
+                        "a ticket for which no condition is true would get stuck there."
+                    )
+                    % {"where": where},
+                    holder,
+                )
+
+    # Conditions --------------------------------------------------------------------------
+    def check_conditions(self) -> None:
+        scopes: dict[int | None, Any] = {}
+        uses_ticket_fields = False
+        for transition in self.transitions:
+            condition = (transition.condition or "").strip()
+            if not condition:
+                continue
+            source = self.tasks.get(transition.from_task_id) if transition.from_task_id else None
+            if transition.from_task_id not in scopes:
+                scopes[transition.from_task_id] = scope_for(
+                    workflow=self.workflow, from_task=source, ticket_definitions=self.tickets
+                )
+            for message in condition_errors_in_scope(condition, scopes[transition.from_task_id]):
+                self.add(
+                    ERROR,
+                    CONDITION_ERROR,
+                    _("The condition of the transition %(transition)s: %(message)s")
+                    % {"transition": _transition_name(transition, self.tasks), "message": message},
+                    transition,
+                )
+            if any(ref.startswith("ticket.") for ref in condition_field_references(condition)):
+                uses_ticket_fields = True
+        if uses_ticket_fields and not self.tickets:
+            self.add(
+                WARNING,
+                TICKET_FIELDS_UNCHECKED,
+                _(
+                    "Conditions use ticket fields, but no ticket definition uses this workflow yet, so those "
+                    "fields cannot be checked."
+                ),
+                self.workflow,
+            )
+
+    # Schemas, layouts, roles -------------------------------------------------------------
+    def check_schemas(self) -> None:
+        for message in field_list_errors(self.workflow.fields):
+            self.add(
+                ERROR,
+                INVALID_FIELD_SCHEMA,
+                _("Workflow fields: %(message)s") % {"message": message},
+                self.workflow,
+            )
+        for message in layout_errors(self.workflow.display_layout, field_names(self.workflow.fields)):
+            self.add(
+                ERROR,
+                LAYOUT_UNKNOWN_FIELD,
+                _("The workflow's display layout: %(message)s") % {"message": message},
+                self.workflow,
+            )
+        for task in self.tasks.values():
+            for label, fields in ((_("input fields"), task.input_schema), (_("output fields"), task.output_schema)):
+                for message in field_list_errors(fields):
+                    self.add(
+                        ERROR,
+                        INVALID_FIELD_SCHEMA,
+                        _("The %(which)s of the task %(task)s: %(message)s")
+                        % {"which": label, "task": _task_name(task), "message": message},
+                        task,
+                    )
+
+    def check_ticket_definitions(self) -> None:
+        for ticket in self.tickets:
+            name = f'"{ticket.title}" ({ticket.slug} v{ticket.version})'
+            for message in field_list_errors(ticket.fields):
+                self.add(
+                    ERROR,
+                    INVALID_FIELD_SCHEMA,
+                    _("The fields of the ticket definition %(ticket)s: %(message)s")
+                    % {"ticket": name, "message": message},
+                    ticket,
+                )
+            names = field_names(ticket.fields)
+            for label, layout in ((_("edit layout"), ticket.edit_layout), (_("display layout"), ticket.display_layout)):
+                for message in layout_errors(layout, names):
+                    self.add(
+                        ERROR,
+                        LAYOUT_UNKNOWN_FIELD,
+                        _("The %(which)s of the ticket definition %(ticket)s: %(message)s")
+                        % {"which": label, "ticket": name, "message": message},
+                        ticket,
+                    )
+            for message in role_access_errors(ticket.company_role_access, self.role_slugs):
+                self.add(
+                    ERROR,
+                    UNKNOWN_ROLE,
+                    _("The role access of the ticket definition %(ticket)s: %(message)s")
+                    % {"ticket": name, "message": message},
+                    ticket,
+                )
+
+    def check_roles(self) -> None:
+        for task in self.tasks.values():
+            role = task.assignee_role
+            if role is not None and role.company_id != self.workflow.company_id:
+                self.add(
+                    ERROR,
+                    UNKNOWN_ROLE,
+                    _("The task %(task)s is assigned to the role %(role)s, which is not a role of this company.")
+                    % {"task": _task_name(task), "role": role.slug},
+                    task,
+                )
+
+
+def lint_workflow(workflow: WorkflowDefinition) -> list[Finding]:
+    """All findings for one workflow, its tasks, transitions and the ticket definitions using it."""
+    return _Linter(workflow).run()
+
+
+def lint_errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.is_error]
+
+
+def highlighted_task_ids(findings: list[Finding], workflow: WorkflowDefinition | None = None) -> set[int]:
+    """Task ids to mark in the diagram: tasks at fault, and the source task of a faulty transition."""
+    ids = {f.object_id for f in findings if f.object_type == TASK and f.object_id is not None}
+    transition_ids = {f.object_id for f in findings if f.object_type == TRANSITION and f.object_id is not None}
+    if transition_ids and workflow is not None:
+        ids |= set(
+            workflow.transitions.filter(pk__in=transition_ids, from_task__isnull=False).values_list(
+                "from_task_id", flat=True
+            )
+        )
+    return ids
+
+
+__all__ = ["ERROR", "WARNING", "Finding", "highlighted_task_ids", "lint_errors", "lint_workflow"]
