@@ -12,4 +12,11 @@ class ServerScopedModelForm(forms.ModelForm):
     server_set_fields: tuple[str, ...] = ("company",)
 
     def _get_validation_exclusions(self):
-        return set(super()._get_validation_exclusions()) - set(self.server_set_fields)
+        exclude = set(super()._get_validation_exclusions())
+        for name in self.server_set_fields:
+            # Only a value the server has set is validated; an unset one is derived later
+            # (a task takes its workflow's company) and must not fail as "missing".
+            field = self.instance._meta.get_field(name)
+            if getattr(self.instance, field.attname, None) is not None:
+                exclude.discard(name)
+        return exclude

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -11,12 +13,19 @@ from .forms import EmailUserChangeForm, EmailUserCreationForm
 from .models import Company, CompanyRole, User
 
 
+class HiddenObjectsAreNotFoundMixin:
+    """An object outside the user's reach answers 404, exactly like one that does not exist."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404(_("Not found."))
+
+
 def _manages_users(user) -> bool:
     return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_company_admin))
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -50,7 +59,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HiddenObjectsAreNotFoundMixin, DjangoUserAdmin):
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
     list_display = ("email", "full_name", "company", "is_staff", "is_active", "last_login")
@@ -72,6 +81,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return access.users_visible_to(request.user).select_related("company")
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django checks the permission before existence (a 403 for any id); answer 404 for
+        # anyone outside the user's reach first.
+        if self.get_object(request, unquote(id)) is None:
+            raise Http404(_("Not found."))
+        return super().user_change_password(request, id, form_url)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -150,7 +166,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(CompanyRole)
-class CompanyRoleAdmin(admin.ModelAdmin):
+class CompanyRoleAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "company", "updated_at")
     list_select_related = ("company",)
     search_fields = ("name", "slug")

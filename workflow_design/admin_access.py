@@ -92,6 +92,9 @@ class ScopedAdminMixin:
 class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
     """Base for the four design-model admins."""
 
+    # Guardian's template links "Object permissions" for everyone; ours only when allowed.
+    change_form_template = "admin/workflow_design/design_change_form.html"
+
     # The guardian object-permissions page ("<id>/permissions/") is for platform and company
     # admins; it never offers or accepts a user or group of another company.
     def _may_manage_object_permissions(self, request, obj) -> bool:
