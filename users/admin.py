@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ticketflower.forms import ServerScopedModelForm

@@ -99,7 +99,7 @@ def test_admin_route_hides_other_company(route, world, actor, client):
     if kwargs is None:
         # A route with an object id on a model without company data (e.g. axes' logs):
         # the actor must simply not reach it.
-        kwargs = {name: 1 for name in pattern.pattern.converters}
+        kwargs = dict.fromkeys(pattern.pattern.converters, 1)
     url = reverse(f"admin:{pattern.name}", kwargs=kwargs)
     client.force_login(actor)
     reaches_section = admin.site._registry[model].has_module_permission(SimpleNamespace(user=actor))
