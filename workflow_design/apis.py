@@ -1,0 +1,513 @@
+"""The workflow design REST API: workflows, tasks, transitions and ticket definitions.
+
+Querysets come from `workflow_design.access` only (another company's id is a 404), writes go
+through `workflow_design.services` (the same rules as the admin), and only workflow creators
+may write. Published definitions answer 409 to any change.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from users.apis import (
+    API_AUTHENTICATION,
+    API_PARSERS,
+    ERROR_400,
+    ERROR_401,
+    ERROR_403,
+    ERROR_404,
+    ERROR_409,
+    drf_errors,
+    error_codes,
+)
+
+from . import access, services
+from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from .serializers import (
+    BundleImportQuerySerializer,
+    BundleImportResultSerializer,
+    BundleUploadSerializer,
+    LintReportSerializer,
+    NestedTaskSerializer,
+    NestedTransitionSerializer,
+    TaskSerializer,
+    TicketSerializer,
+    TransitionSerializer,
+    WorkflowSerializer,
+)
+
+# Refusals that mean "the definition is not in a state that allows this": 409 Conflict.
+CONFLICT_CODES = {"read_only", "not_draft", "not_published", "draft_exists"}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The definition is read-only; create a new version to change it.")
+    default_code = "conflict"
+
+
+def raise_api_error(exc: DjangoValidationError):
+    """A service's refusal as DRF's field → messages JSON: 409 for state conflicts, else 400."""
+    if error_codes(exc) & CONFLICT_CODES:
+        raise Conflict(drf_errors(exc))
+    if "missing" in error_codes(exc):
+        raise exceptions.NotFound()
+    raise serializers.ValidationError(drf_errors(exc))
+
+
+class CreatorWritePermission(permissions.BasePermission):
+    """Anyone logged in reads (what the access layer shows them); only workflow creators write."""
+
+    message = _("Only workflow creators may change definitions.")
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return access.can_design_via_api(user)
+
+
+class IdFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+STATUS_FILTER = {"choices": DefinitionStatus.choices, "help_text": _("draft, published or archived")}
+
+
+class WorkflowFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(**STATUS_FILTER)
+    slug = filters.CharFilter()
+    version = IdFilter()
+
+    class Meta:
+        model = WorkflowDefinition
+        fields = ["status", "slug", "version"]
+
+
+class TaskFilter(filters.FilterSet):
+    workflow = IdFilter(field_name="workflow_id", help_text=_("Workflow id."))
+    status = filters.ChoiceFilter(**STATUS_FILTER)
+    slug = filters.CharFilter()
+
+    class Meta:
+        model = TaskDefinition
+        fields = ["workflow", "status", "slug"]
+
+
+class TransitionFilter(TaskFilter):
+    class Meta:
+        model = WorkflowTransition
+        fields = ["workflow", "status", "slug"]
+
+
+class TicketFilter(TaskFilter):
+    class Meta:
+        model = TicketDefinition
+        fields = ["workflow", "status", "slug"]
+
+
+def crud_schema(tag: str, serializer, *, nested: bool = False):
+    """The documented responses of one definition viewset, errors included."""
+    path = (
+        [OpenApiParameter("workflow_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Workflow id.")]
+        if nested
+        else []
+    )
+    return extend_schema_view(
+        list=extend_schema(tags=[tag], parameters=path, responses={200: serializer(many=True), 401: ERROR_401}),
+        retrieve=extend_schema(
+            tags=[tag], parameters=path, responses={200: serializer, 401: ERROR_401, 404: ERROR_404}
+        ),
+        create=extend_schema(
+            tags=[tag],
+            parameters=path,
+            responses={201: serializer, 400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        ),
+        update=extend_schema(
+            tags=[tag],
+            parameters=path,
+            responses={200: serializer, 400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        ),
+        partial_update=extend_schema(
+            tags=[tag],
+            parameters=path,
+            responses={200: serializer, 400: ERROR_400, 401: ERROR_401, 403: ERROR_403, 404: ERROR_404, 409: ERROR_409},
+        ),
+        destroy=extend_schema(
+            tags=[tag],
+            parameters=path,
+            responses={
+                204: OpenApiResponse(description=_("Deleted.")),
+                400: ERROR_400,
+                401: ERROR_401,
+                403: ERROR_403,
+                404: ERROR_404,
+                409: ERROR_409,
+            },
+        ),
+    )
+
+
+class DefinitionViewSet(viewsets.ModelViewSet):
+    """Common behaviour: access-layer querysets, service writes, creator-only writes."""
+
+    authentication_classes = API_AUTHENTICATION
+    permission_classes = [permissions.IsAuthenticated, CreatorWritePermission]
+    parser_classes = API_PARSERS
+    lookup_value_regex = r"[0-9]+"
+    # Object permission the action needs besides "view" (which the queryset already applies).
+    object_actions = {"update": "change", "partial_update": "change", "destroy": "delete"}
+
+    def scope(self, user):  # pragma: no cover - every subclass sets it
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.scope(self.request.user)
+
+    def get_object(self):
+        obj = super().get_object()
+        needed = self.object_actions.get(self.action)
+        if needed and not access.user_may(self.request.user, needed, obj):
+            raise exceptions.PermissionDenied(_("You may view this definition but not change it."))
+        return obj
+
+    def perform_create(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.instance = self.create_via_service(dict(serializer.validated_data))
+        except DjangoValidationError as exc:
+            raise_api_error(exc)
+
+    def perform_update(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.instance = self.update_via_service(serializer.instance, dict(serializer.validated_data))
+        except DjangoValidationError as exc:
+            raise_api_error(exc)
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                self.delete_via_service(instance)
+        except DjangoValidationError as exc:
+            raise_api_error(exc)
+
+    def refuse_moving(self, instance, data, name="workflow"):
+        if name in data and data.pop(name) != getattr(instance, name):
+            raise serializers.ValidationError({name: [_("This cannot be moved to another workflow.")]})
+
+
+# Workflows --------------------------------------------------------------------------------
+
+
+def _lint_report(workflow):
+    from .linting import lint_workflow
+
+    findings = [finding.as_dict() for finding in lint_workflow(workflow)]
+    errors = sum(1 for f in findings if f["level"] == "error")
+    return {
+        "workflow": workflow.pk,
+        "ok": errors == 0,
+        "errors": errors,
+        "warnings": len(findings) - errors,
+        "findings": findings,
+    }
+
+
+def _read_bundle_upload(upload):
+    """The JSON document of an uploaded bundle file, size-checked before it is parsed."""
+    limit = int(getattr(settings, "TICKETFLOWER_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+    if upload.size is not None and upload.size > limit:
+        raise serializers.ValidationError({"file": [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]})
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise serializers.ValidationError({"file": [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]})
+    try:
+        from ticketflower.uploads import UploadRefused, safe_json_loads
+    except ImportError:  # pragma: no cover - older checkouts
+        import json
+
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (ValueError, RecursionError):
+            raise serializers.ValidationError({"file": [_("The file is not a JSON bundle.")]})
+    try:
+        return safe_json_loads(data)
+    except UploadRefused as exc:
+        raise serializers.ValidationError({"file": [exc.message]})
+    except (ValueError, RecursionError):
+        raise serializers.ValidationError({"file": [_("The file is not a JSON bundle.")]})
+
+
+@crud_schema("workflows", WorkflowSerializer)
+class WorkflowViewSet(DefinitionViewSet):
+    """Workflow definitions of your company, with their lifecycle actions."""
+
+    serializer_class = WorkflowSerializer
+    filterset_class = WorkflowFilter
+    object_actions = {**DefinitionViewSet.object_actions, "publish": "change", "new_version": "change"}
+
+    def scope(self, user):
+        return access.workflows_for(user, "view")
+
+    def create_via_service(self, data):
+        company = access.company_for_new_definition(self.request.user)
+        if company is None:
+            raise serializers.ValidationError(
+                {api_non_field(): [_("Only users of a company can create definitions through the API.")]}
+            )
+        return services.workflow_create(user=self.request.user, company=company, **data)
+
+    def update_via_service(self, instance, data):
+        return services.workflow_update(workflow=instance, user=self.request.user, **data)
+
+    def delete_via_service(self, instance):
+        # Published versions are read-only everywhere, deletion included (as in the admin).
+        services.definition_ensure_editable(obj=instance)
+        services.workflow_delete(workflow=instance, user=self.request.user)
+
+    @extend_schema(
+        tags=["workflows"],
+        request=None,
+        responses={
+            200: WorkflowSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: ERROR_404,
+            409: ERROR_409,
+        },
+        description=_("Publish a draft: refused (400) while the linter reports errors; 409 if it is not a draft."),
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        from .lifecycle import workflow_publish
+
+        workflow = self.get_object()
+        try:
+            with transaction.atomic():
+                published = workflow_publish(workflow=workflow, user=request.user)
+        except DjangoValidationError as exc:
+            raise_api_error(exc)
+        return Response(WorkflowSerializer(published, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        tags=["workflows"],
+        request=None,
+        responses={
+            201: WorkflowSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: ERROR_404,
+            409: ERROR_409,
+        },
+        description=_("Create the next version (a draft deep copy) of a published workflow."),
+    )
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        from .lifecycle import workflow_new_version
+
+        workflow = self.get_object()
+        try:
+            with transaction.atomic():
+                created = workflow_new_version(workflow=workflow, user=request.user)
+        except DjangoValidationError as exc:
+            raise_api_error(exc)
+        body = WorkflowSerializer(created, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["workflows"],
+        responses={200: LintReportSerializer, 401: ERROR_401, 404: ERROR_404},
+        description=_("The linter's findings: level, code, message and the object at fault."),
+    )
+    @action(detail=True, methods=["get"])
+    def lint(self, request, pk=None):
+        return Response(_lint_report(self.get_object()))
+
+    @extend_schema(
+        tags=["workflows"],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description=_("The bundle document.")),
+            401: ERROR_401,
+            404: ERROR_404,
+        },
+        description=_("The workflow as a bundle document (tasks, transitions, ticket types, roles; by slug)."),
+    )
+    @action(detail=True, methods=["get"])
+    def bundle(self, request, pk=None):
+        from .bundles import bundle_export
+
+        return Response(bundle_export(workflow=self.get_object()))
+
+    @extend_schema(
+        tags=["workflows"],
+        parameters=[BundleImportQuerySerializer],
+        request={"application/json": OpenApiTypes.OBJECT, "multipart/form-data": BundleUploadSerializer},
+        responses={
+            200: OpenApiResponse(BundleImportResultSerializer, description=_("Dry run: what the import would do.")),
+            201: OpenApiResponse(BundleImportResultSerializer, description=_("Imported.")),
+            400: OpenApiResponse(BundleImportResultSerializer, description=_("Refused: nothing was saved.")),
+            401: ERROR_401,
+            403: ERROR_403,
+        },
+        description=_("Import a bundle (JSON body or an uploaded file) into your company; `?dry_run=1` previews."),
+    )
+    @action(detail=False, methods=["post"], url_path="import-bundle", filterset_class=None)
+    def import_bundle(self, request):
+        from .bundles import bundle_import
+
+        options = BundleImportQuerySerializer(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        if "file" in request.FILES:
+            document = _read_bundle_upload(request.FILES["file"])
+        else:
+            document = request.data
+            if hasattr(document, "dict"):  # a form post without a file
+                raise serializers.ValidationError({"file": [_("Send the bundle as JSON or upload it as `file`.")]})
+        try:
+            result = bundle_import(user=request.user, document=document, **options.validated_data)
+        except DjangoValidationError as exc:
+            raise_api_error(exc)
+        if not result.ok:
+            code = status.HTTP_400_BAD_REQUEST
+        elif result.dry_run:
+            code = status.HTTP_200_OK
+        else:
+            code = status.HTTP_201_CREATED
+        return Response(result.as_dict(), status=code)
+
+
+def api_non_field() -> str:
+    from rest_framework.settings import api_settings
+
+    return api_settings.NON_FIELD_ERRORS_KEY
+
+
+# Tasks --------------------------------------------------------------------------------------
+
+
+@crud_schema("tasks", TaskSerializer)
+class TaskViewSet(DefinitionViewSet):
+    """Task definitions; each returns the JSON Schemas of its input and output forms."""
+
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+
+    def scope(self, user):
+        return access.tasks_for(user, "view")
+
+    def create_via_service(self, data):
+        workflow = data.pop("workflow")
+        return services.task_create(user=self.request.user, workflow=workflow, **data)
+
+    def update_via_service(self, instance, data):
+        self.refuse_moving(instance, data)
+        return services.task_update(task=instance, user=self.request.user, **data)
+
+    def delete_via_service(self, instance):
+        services.task_delete(task=instance, user=self.request.user)
+
+
+class NestedMixin:
+    """/workflows/<workflow_pk>/…: the parent workflow must be visible (else 404)."""
+
+    def parent(self):
+        if not hasattr(self, "_parent"):
+            self._parent = get_object_or_404(
+                access.workflows_for(self.request.user, "view"), pk=self.kwargs["workflow_pk"]
+            )
+        return self._parent
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request kwargs
+            return self.serializer_class.Meta.model.objects.none()
+        return super().get_queryset().filter(workflow_id=self.parent().pk)
+
+    def create_via_service(self, data):
+        workflow = self.parent()
+        if not access.user_may(self.request.user, "change", workflow):
+            raise exceptions.PermissionDenied(_("You may view this workflow but not change it."))
+        data["workflow"] = workflow
+        return super().create_via_service(data)
+
+
+@crud_schema("tasks", NestedTaskSerializer, nested=True)
+class WorkflowTaskViewSet(NestedMixin, TaskViewSet):
+    """The tasks of one workflow."""
+
+    serializer_class = NestedTaskSerializer
+
+
+# Transitions ------------------------------------------------------------------------------
+
+
+@crud_schema("transitions", TransitionSerializer)
+class TransitionViewSet(DefinitionViewSet):
+    """Transitions: empty from_task starts, empty to_task ends; conditions are CEL."""
+
+    serializer_class = TransitionSerializer
+    filterset_class = TransitionFilter
+
+    def scope(self, user):
+        return access.transitions_for(user, "view")
+
+    def create_via_service(self, data):
+        workflow = data.pop("workflow")
+        return services.transition_create(user=self.request.user, workflow=workflow, **data)
+
+    def update_via_service(self, instance, data):
+        self.refuse_moving(instance, data)
+        return services.transition_update(transition=instance, user=self.request.user, **data)
+
+    def delete_via_service(self, instance):
+        services.transition_delete(transition=instance, user=self.request.user)
+
+
+@crud_schema("transitions", NestedTransitionSerializer, nested=True)
+class WorkflowTransitionViewSet(NestedMixin, TransitionViewSet):
+    """The transitions of one workflow."""
+
+    serializer_class = NestedTransitionSerializer
+
+
+# Ticket definitions -----------------------------------------------------------------------
+
+
+@crud_schema("tickets", TicketSerializer)
+class TicketViewSet(DefinitionViewSet):
+    """Ticket definitions (ticket types); each returns the JSON Schema of its ticket form."""
+
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilter
+
+    def scope(self, user):
+        return access.tickets_for(user, "view")
+
+    def create_via_service(self, data):
+        company = access.company_for_new_definition(self.request.user)
+        if company is None:
+            raise serializers.ValidationError(
+                {api_non_field(): [_("Only users of a company can create definitions through the API.")]}
+            )
+        return services.ticket_create(user=self.request.user, company=company, **data)
+
+    def update_via_service(self, instance, data):
+        return services.ticket_update(ticket=instance, user=self.request.user, **data)
+
+    def delete_via_service(self, instance):
+        services.ticket_delete(ticket=instance, user=self.request.user)

@@ -1,0 +1,402 @@
+"""Shapes of the workflow design API.
+
+Serializers only check the shape of the input; every model rule (field lists, layouts, CEL
+conditions, company of related objects, uniqueness, read-only published versions) is checked by
+`workflow_design.services`, exactly as for the admin. Related objects are looked up through the
+access layer, so another company's id is "does not exist".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from users import access as user_access
+from users.models import CompanyRole
+
+from . import access
+from .field_schemas import FIELD_TYPES, field_list_to_json_schema
+from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+
+MAX_JSON_DEPTH = 20
+
+
+def _json_problem(value: Any, depth: int = 0) -> str | None:
+    """Text a database cannot store (NUL, lone surrogates) or absurd nesting, anywhere in a value."""
+    if depth > MAX_JSON_DEPTH:
+        return _("The value is nested too deeply.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            return _("Null characters are not allowed.")
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            return _("Surrogate characters are not allowed.")
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _json_problem(key, depth + 1) or _json_problem(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = _json_problem(item, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+class JSONListField(serializers.JSONField):
+    """A JSON list (field lists, layouts, references); its content is checked by the model."""
+
+    default_error_messages = {"not_a_list": _("Expected a list.")}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, list):
+            self.fail("not_a_list")
+        problem = _json_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+FIELD_DEFINITION_SCHEMA = {
+    "type": "object",
+    "description": "One form field. `name` and `type` are required; see the field list rules.",
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+        "label": {"type": "string"},
+        "type": {"type": "string", "enum": list(FIELD_TYPES)},
+        "required": {"type": "boolean"},
+        "help_text": {"type": "string"},
+        "choices": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"value": {"type": "string"}, "label": {"type": "string"}}},
+        },
+        "min": {"type": "number", "nullable": True},
+        "max": {"type": "number", "nullable": True},
+        "max_length": {"type": "integer", "nullable": True},
+        "default": {"nullable": True},
+    },
+    "required": ["name", "type"],
+}
+
+
+@extend_schema_field({"type": "array", "items": FIELD_DEFINITION_SCHEMA, "description": "Ordered form fields."})
+class FieldListField(JSONListField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "External references.",
+        "items": {
+            "type": "object",
+            "properties": {"system": {"type": "string"}, "reference": {"type": "string"}, "url": {"type": "string"}},
+            "required": ["system", "reference"],
+        },
+    }
+)
+class ExtRefField(JSONListField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "Sections of a layout, each naming fields in order.",
+        "items": {
+            "type": "object",
+            "properties": {"title": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}}},
+        },
+    }
+)
+class LayoutField(JSONListField):
+    pass
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "description": "Company role slugs."})
+class RoleSlugListField(JSONListField):
+    pass
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key whose choices come from the access layer for the requesting user."""
+
+    def __init__(self, model: type[models.Model], scope: Callable[[Any], models.QuerySet], **kwargs):
+        self.model = model
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or not getattr(request, "user", None):
+            return self.model._default_manager.none()
+        return self.scope(request.user)
+
+    def to_internal_value(self, data):
+        # Booleans are not ids; anything that is not a whole number is "does not exist".
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+def _workflows_to_change(user):
+    return access.workflows_for(user, "change")
+
+
+def _tasks_visible(user):
+    return access.tasks_for(user, "view")
+
+
+def _json_schema(fields, title: str) -> dict[str, Any] | None:
+    try:
+        return field_list_to_json_schema(fields, title=title)
+    except (KeyError, TypeError, AttributeError):  # a stored list that no longer validates
+        return None
+
+
+JSON_SCHEMA_HELP = _("JSON Schema (draft 2020-12) generated from the field list.")
+
+
+class DefinitionSerializer(serializers.ModelSerializer):
+    """Common base: no model-level validators here (Meta.validators = []); the services run every rule."""
+
+
+class WorkflowSerializer(DefinitionSerializer):
+    ext_ref = ExtRefField(required=False)
+    fields = FieldListField(required=False)
+    display_layout = LayoutField(required=False)
+    fields_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+
+    class Meta:
+        model = WorkflowDefinition
+        fields = [
+            "id",
+            "company",
+            "title",
+            "slug",
+            "description",
+            "ext_ref",
+            "fields",
+            "display_layout",
+            "version",
+            "status",
+            "published_at",
+            "revision",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "fields_json_schema",
+        ]
+        read_only_fields = [
+            "company",
+            "version",
+            "status",
+            "published_at",
+            "revision",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_fields_json_schema(self, obj) -> dict[str, Any] | None:
+        return _json_schema(obj.fields, obj.title)
+
+
+class TaskSerializer(DefinitionSerializer):
+    workflow = ScopedPrimaryKeyField(
+        WorkflowDefinition, _workflows_to_change, help_text=_("A draft workflow of your company.")
+    )
+    assignee_role = ScopedPrimaryKeyField(
+        CompanyRole, user_access.company_roles_visible_to, required=False, allow_null=True
+    )
+    input_schema = FieldListField(required=False)
+    output_schema = FieldListField(required=False)
+    input_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+    output_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+
+    class Meta:
+        model = TaskDefinition
+        fields = [
+            "id",
+            "company",
+            "workflow",
+            "title",
+            "slug",
+            "description",
+            "task_type",
+            "position",
+            "assignee_role",
+            "input_schema",
+            "output_schema",
+            "version",
+            "status",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "input_json_schema",
+            "output_json_schema",
+        ]
+        read_only_fields = ["company", "version", "status", "created_by", "created_at", "updated_at"]
+        validators: list = []
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_input_json_schema(self, obj) -> dict[str, Any] | None:
+        return _json_schema(obj.input_schema, f"{obj.title}: input")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_output_json_schema(self, obj) -> dict[str, Any] | None:
+        return _json_schema(obj.output_schema, f"{obj.title}: output")
+
+
+class NestedTaskSerializer(TaskSerializer):
+    """A task under /workflows/<id>/tasks/: the workflow comes from the address."""
+
+    workflow = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class TransitionSerializer(DefinitionSerializer):
+    workflow = ScopedPrimaryKeyField(
+        WorkflowDefinition, _workflows_to_change, help_text=_("A draft workflow of your company.")
+    )
+    slug = serializers.SlugField(
+        max_length=120, required=False, allow_blank=True, help_text=_("Made from the tasks when left empty.")
+    )
+    from_task = ScopedPrimaryKeyField(
+        TaskDefinition, _tasks_visible, required=False, allow_null=True, help_text=_("Empty: a start transition.")
+    )
+    to_task = ScopedPrimaryKeyField(
+        TaskDefinition, _tasks_visible, required=False, allow_null=True, help_text=_("Empty: ends the workflow.")
+    )
+
+    class Meta:
+        model = WorkflowTransition
+        fields = [
+            "id",
+            "workflow",
+            "slug",
+            "from_task",
+            "to_task",
+            "condition",
+            "priority",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "created_at", "updated_at"]
+        validators: list = []
+
+
+class NestedTransitionSerializer(TransitionSerializer):
+    workflow = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class TicketSerializer(DefinitionSerializer):
+    workflow = ScopedPrimaryKeyField(
+        WorkflowDefinition,
+        lambda user: access.workflows_for(user, "view"),
+        help_text=_("The workflow tickets of this type run through (of your company)."),
+    )
+    ext_ref = ExtRefField(required=False)
+    fields = FieldListField(required=False)
+    company_role_access = RoleSlugListField(required=False)
+    edit_layout = LayoutField(required=False)
+    display_layout = LayoutField(required=False)
+    json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+
+    class Meta:
+        model = TicketDefinition
+        fields = [
+            "id",
+            "company",
+            "workflow",
+            "title",
+            "slug",
+            "description",
+            "ext_ref",
+            "fields",
+            "company_role_access",
+            "edit_layout",
+            "display_layout",
+            "version",
+            "status",
+            "published_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "json_schema",
+        ]
+        read_only_fields = [
+            "company",
+            "version",
+            "status",
+            "published_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list = []
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_json_schema(self, obj) -> dict[str, Any] | None:
+        return _json_schema(obj.fields, obj.title)
+
+
+# Actions --------------------------------------------------------------------------------
+
+
+class FindingSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["error", "warning"])
+    code = serializers.CharField()
+    message = serializers.CharField()
+    object_type = serializers.CharField(help_text=_("workflow, task, transition or ticket_definition"))
+    object_slug = serializers.CharField()
+    object_id = serializers.IntegerField(allow_null=True)
+
+
+class LintReportSerializer(serializers.Serializer):
+    workflow = serializers.IntegerField()
+    ok = serializers.BooleanField(help_text=_("True when there is no error (warnings allowed)."))
+    errors = serializers.IntegerField()
+    warnings = serializers.IntegerField()
+    findings = FindingSerializer(many=True)
+
+
+class BundleImportQuerySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(required=False, default=False, help_text=_("1: preview only, save nothing."))
+    as_new_version = serializers.BooleanField(
+        required=False, default=False, help_text=_("1: import as the next version of an existing workflow.")
+    )
+    create_missing_roles = serializers.BooleanField(
+        required=False, default=False, help_text=_("1: create company roles the bundle names but the company lacks.")
+    )
+
+
+class BundleImportResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    saved = serializers.BooleanField()
+    as_new_version = serializers.BooleanField()
+    workflow = serializers.DictField()
+    created = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    clashes = serializers.ListField(child=serializers.DictField())
+    missing_roles = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class BundleDocumentField(serializers.JSONField):
+    pass
+
+
+class BundleUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("A bundle file (.json) as exported."))
