@@ -181,7 +181,13 @@ class LoginView(APIView):
         )
         if user is None or not user.is_active:
             LoginFailureThrottle().record_failure(request, self)
-            raise exceptions.AuthenticationFailed(self.generic_error, "invalid_credentials")
+            # A response, not an exception: an exception would roll back the request's
+            # transaction (ATOMIC_REQUESTS) and with it the failure django-axes just recorded.
+            return Response(
+                {"detail": self.generic_error},
+                status=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": self.get_authenticate_header(request)},
+            )
         update_last_login(None, user)
         return Response(tokens_for(user))
 

@@ -12,7 +12,6 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -59,7 +58,7 @@ class TokenPairSerializer(serializers.Serializer):
 
 class RefreshSerializer(TokenRefreshSerializer):
     """Rotates the refresh token (the old one is blacklisted) unless the user was deactivated,
-    deleted or changed their password since the token was issued; then the token is blacklisted."""
+    deleted or changed their password since the token was issued: then it is refused, every time."""
 
     refresh = serializers.CharField(max_length=4096)
     access = serializers.CharField(read_only=True)
@@ -71,10 +70,6 @@ class RefreshSerializer(TokenRefreshSerializer):
         user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
         user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first() if user_id else None
         if not token_matches_user(refresh, user):
-            try:
-                refresh.blacklist()
-            except TokenError:  # pragma: no cover - blacklisted concurrently
-                pass
             raise AuthenticationFailed(self.error_messages["revoked"], "token_revoked")
         data = super().validate(attrs)
         return {"access": data["access"], "refresh": data["refresh"]}
