@@ -27,7 +27,8 @@ class LintRefused(ValidationError):
     """Publishing refused: carries the error findings for callers that show them per object."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        super().__init__([f.message for f in findings], code="lint_errors")
+        # One error per finding, each keeping the code (a plain list of strings would drop it).
+        super().__init__([ValidationError(f.message, code="lint_errors") for f in findings])
         self.findings = findings
 
 
