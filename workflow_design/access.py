@@ -82,3 +82,28 @@ def company_for_new_definition(user, requested_company=None):
     if user.is_superuser and requested_company is not None:
         return requested_company
     return user.company
+
+
+def audit_entries_of(obj: models.Model) -> QuerySet:
+    """The audit trail of one object the caller has already been allowed to see."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    ).select_related("actor")
+
+
+def audit_entries_for(user) -> QuerySet:
+    """The company-wide audit trail (deleted definitions included): company admins and superusers."""
+    from .models import AuditEntry
+
+    entries = AuditEntry.objects.select_related("actor", "content_type")
+    if not user.is_authenticated or not user.is_active:
+        return entries.none()
+    if user.is_superuser:
+        return entries
+    if user.is_company_admin and user.company_id is not None:
+        return entries.filter(company_id=user.company_id)
+    return entries.none()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import Permission
@@ -13,7 +14,9 @@ from django.utils.translation import gettext as _
 from users.models import Company
 from users.services import company_ensure_groups
 
+from . import audit
 from .models import (
+    AuditAction,
     DefinitionStatus,
     TaskDefinition,
     TicketDefinition,
@@ -93,8 +96,30 @@ def definition_ensure_editable(*, obj: models.Model) -> None:
         )
 
 
-def _touch_workflow(workflow: WorkflowDefinition) -> None:
-    WorkflowDefinition.objects.filter(pk=workflow.pk).update(revision=models.F("revision") + 1)
+def _touch_workflow(workflow: WorkflowDefinition, expected_revision: int | None = None) -> None:
+    """Raise the workflow's revision: any saved change to it or its parts is a new revision.
+
+    With `expected_revision` this is a compare-and-set: if someone else saved the workflow
+    since the caller read it, nothing is written and the caller is told to reload. The
+    UPDATE also locks the row until commit, so a concurrent save waits and then fails.
+    """
+    rows = WorkflowDefinition.objects.filter(pk=workflow.pk)
+    if expected_revision is not None:
+        rows = rows.filter(revision=expected_revision)
+    if rows.update(revision=models.F("revision") + 1) == 0:
+        raise ValidationError(
+            _(
+                "Someone else changed the workflow %(workflow)s since you opened it. Reload it to see "
+                "their changes, then make yours again; nothing of yours was saved."
+            )
+            % {"workflow": workflow.slug},
+            code="stale",
+        )
+    workflow.revision = WorkflowDefinition.objects.values_list("revision", flat=True).get(pk=workflow.pk)
+
+
+def _stored(obj: models.Model) -> dict[str, Any]:
+    return audit.snapshot(type(obj).objects.get(pk=obj.pk))
 
 
 def _apply(obj: models.Model, data: dict[str, Any]) -> None:
@@ -113,18 +138,26 @@ def workflow_create(*, user, company: Company, **data: Any) -> WorkflowDefinitio
     workflow.full_clean()
     workflow.save()
     definitions_grant_company_access(objects=[workflow])
+    audit.audit_record(actor=user, obj=workflow, action=AuditAction.CREATED)
     return workflow
 
 
 @transaction.atomic
-def workflow_update(*, workflow: WorkflowDefinition, user, **data: Any) -> WorkflowDefinition:
+def workflow_update(
+    *, workflow: WorkflowDefinition, user, expected_revision: int | None = None, **data: Any
+) -> WorkflowDefinition:
+    """Change a draft workflow; `expected_revision` refuses the save if someone else saved first."""
     definition_ensure_editable(obj=workflow)
-    data.pop("company", None)
-    data.pop("status", None)
+    for key in ("company", "company_id", "status", "version", "revision"):
+        data.pop(key, None)
+    before = _stored(workflow)
     _apply(workflow, data)
-    workflow.revision = (workflow.revision or 0) + 1
     workflow.full_clean()
+    _touch_workflow(workflow, expected_revision)
     workflow.save()
+    audit.audit_record(
+        actor=user, obj=workflow, action=AuditAction.CHANGED, changes=audit.diff(before, audit.snapshot(workflow))
+    )
     return workflow
 
 
@@ -135,6 +168,7 @@ def workflow_delete(*, workflow: WorkflowDefinition, user) -> None:
             _("Ticket definitions use this workflow (%(slugs)s); delete or move them first.")
             % {"slugs": ", ".join(workflow.ticket_definitions.values_list("slug", flat=True))}
         )
+    audit.audit_record(actor=user, obj=workflow, action=AuditAction.DELETED)
     workflow.delete()
 
 
@@ -142,7 +176,9 @@ def workflow_delete(*, workflow: WorkflowDefinition, user) -> None:
 
 
 @transaction.atomic
-def task_create(*, user, workflow: WorkflowDefinition, **data: Any) -> TaskDefinition:
+def task_create(
+    *, user, workflow: WorkflowDefinition, expected_revision: int | None = None, **data: Any
+) -> TaskDefinition:
     definition_ensure_editable(obj=workflow)
     task = TaskDefinition(
         workflow=workflow,
@@ -155,28 +191,34 @@ def task_create(*, user, workflow: WorkflowDefinition, **data: Any) -> TaskDefin
     task.full_clean()
     task.save()
     definitions_grant_company_access(objects=[task])
-    _touch_workflow(workflow)
+    _touch_workflow(workflow, expected_revision)
+    audit.audit_record(actor=user, obj=task, action=AuditAction.CREATED)
     return task
 
 
 @transaction.atomic
-def task_update(*, task: TaskDefinition, user, **data: Any) -> TaskDefinition:
+def task_update(*, task: TaskDefinition, user, expected_revision: int | None = None, **data: Any) -> TaskDefinition:
     definition_ensure_editable(obj=task)
     for key in ("company", "company_id", "workflow", "workflow_id", "status", "version"):
         data.pop(key, None)
+    before = _stored(task)
     _apply(task, data)
     task.full_clean()
     task.save()
-    _touch_workflow(task.workflow)
+    _touch_workflow(task.workflow, expected_revision)
+    audit.audit_record(
+        actor=user, obj=task, action=AuditAction.CHANGED, changes=audit.diff(before, audit.snapshot(task))
+    )
     return task
 
 
 @transaction.atomic
-def task_delete(*, task: TaskDefinition, user) -> None:
+def task_delete(*, task: TaskDefinition, user, expected_revision: int | None = None) -> None:
     definition_ensure_editable(obj=task)
     workflow = task.workflow
+    audit.audit_record(actor=user, obj=task, action=AuditAction.DELETED)
     task.delete()
-    _touch_workflow(workflow)
+    _touch_workflow(workflow, expected_revision)
 
 
 # Transitions ---------------------------------------------------------------------------
@@ -201,7 +243,9 @@ def _unique_transition_slug(workflow: WorkflowDefinition, base: str, exclude_pk:
 
 
 @transaction.atomic
-def transition_create(*, user, workflow: WorkflowDefinition, **data: Any) -> WorkflowTransition:
+def transition_create(
+    *, user, workflow: WorkflowDefinition, expected_revision: int | None = None, **data: Any
+) -> WorkflowTransition:
     definition_ensure_editable(obj=workflow)
     transition = WorkflowTransition(workflow=workflow)
     _apply(transition, data)
@@ -216,28 +260,36 @@ def transition_create(*, user, workflow: WorkflowDefinition, **data: Any) -> Wor
     transition.full_clean()
     transition.save()
     definitions_grant_company_access(objects=[transition])
-    _touch_workflow(workflow)
+    _touch_workflow(workflow, expected_revision)
+    audit.audit_record(actor=user, obj=transition, action=AuditAction.CREATED)
     return transition
 
 
 @transaction.atomic
-def transition_update(*, transition: WorkflowTransition, user, **data: Any) -> WorkflowTransition:
+def transition_update(
+    *, transition: WorkflowTransition, user, expected_revision: int | None = None, **data: Any
+) -> WorkflowTransition:
     definition_ensure_editable(obj=transition)
     for key in ("workflow", "workflow_id", "status"):
         data.pop(key, None)
+    before = _stored(transition)
     _apply(transition, data)
     transition.full_clean()
     transition.save()
-    _touch_workflow(transition.workflow)
+    _touch_workflow(transition.workflow, expected_revision)
+    audit.audit_record(
+        actor=user, obj=transition, action=AuditAction.CHANGED, changes=audit.diff(before, audit.snapshot(transition))
+    )
     return transition
 
 
 @transaction.atomic
-def transition_delete(*, transition: WorkflowTransition, user) -> None:
+def transition_delete(*, transition: WorkflowTransition, user, expected_revision: int | None = None) -> None:
     definition_ensure_editable(obj=transition)
     workflow = transition.workflow
+    audit.audit_record(actor=user, obj=transition, action=AuditAction.DELETED)
     transition.delete()
-    _touch_workflow(workflow)
+    _touch_workflow(workflow, expected_revision)
 
 
 # Ticket definitions --------------------------------------------------------------------
@@ -251,23 +303,42 @@ def ticket_create(*, user, company: Company, **data: Any) -> TicketDefinition:
     ticket.full_clean()
     ticket.save()
     definitions_grant_company_access(objects=[ticket])
+    audit.audit_record(actor=user, obj=ticket, action=AuditAction.CREATED)
     return ticket
 
 
 @transaction.atomic
-def ticket_update(*, ticket: TicketDefinition, user, **data: Any) -> TicketDefinition:
+def ticket_update(
+    *, ticket: TicketDefinition, user, expected_updated_at: datetime | None = None, **data: Any
+) -> TicketDefinition:
+    """Change a draft ticket definition; `expected_updated_at` refuses it if someone saved first."""
     definition_ensure_editable(obj=ticket)
-    for key in ("company", "company_id", "status"):
+    for key in ("company", "company_id", "status", "version"):
         data.pop(key, None)
+    stored = TicketDefinition.objects.select_for_update().get(pk=ticket.pk)
+    if expected_updated_at is not None and stored.updated_at != expected_updated_at:
+        raise ValidationError(
+            _(
+                "Someone else changed the ticket definition %(slug)s since you opened it. Reload it to "
+                "see their changes, then make yours again; nothing of yours was saved."
+            )
+            % {"slug": stored.slug},
+            code="stale",
+        )
+    before = audit.snapshot(stored)
     _apply(ticket, data)
     ticket.full_clean()
     ticket.save()
+    audit.audit_record(
+        actor=user, obj=ticket, action=AuditAction.CHANGED, changes=audit.diff(before, audit.snapshot(ticket))
+    )
     return ticket
 
 
 @transaction.atomic
 def ticket_delete(*, ticket: TicketDefinition, user) -> None:
     definition_ensure_editable(obj=ticket)
+    audit.audit_record(actor=user, obj=ticket, action=AuditAction.DELETED)
     ticket.delete()
 
 

@@ -1,0 +1,130 @@
+"""The audit trail and protection against lost updates."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections
+from django.urls import reverse
+
+from ticketflower.testing.factories import TaskFactory, TicketFactory, WorkflowFactory, simple_workflow
+from workflow_design import services
+from workflow_design.access import audit_entries_for, audit_entries_of
+from workflow_design.audit import audit_channel
+from workflow_design.models import AuditEntry, WorkflowDefinition
+
+
+@pytest.mark.django_db
+def test_workflow_update_records_who_path_and_what(company_a, creator_a):
+    workflow = WorkflowFactory(company=company_a, title="Old title", created_by=creator_a)
+    with audit_channel("api"):
+        services.workflow_update(workflow=workflow, user=creator_a, title="New title")
+    entry = audit_entries_of(workflow).filter(action="changed").get()
+    assert entry.actor == creator_a and entry.actor_email == creator_a.email
+    assert entry.channel == "api"
+    assert entry.changes == {"title": ["Old title", "New title"]}
+    assert entry.company == company_a
+
+
+@pytest.mark.django_db
+def test_every_service_records_an_entry(company_a, creator_a):
+    workflow = simple_workflow(company_a, tasks=2, user=creator_a)
+    task = workflow.tasks.first()
+    services.task_update(task=task, user=creator_a, title="Renamed")
+    ticket = TicketFactory(workflow=workflow, created_by=creator_a)
+    services.ticket_update(ticket=ticket, user=creator_a, description="Why")
+    services.ticket_delete(ticket=ticket, user=creator_a)
+    actions = list(AuditEntry.objects.values_list("content_type__model", "action"))
+    assert ("workflowdefinition", "created") in actions
+    assert actions.count(("taskdefinition", "created")) == 2
+    assert actions.count(("workflowtransition", "created")) == 3
+    assert ("taskdefinition", "changed") in actions
+    assert ("ticketdefinition", "changed") in actions
+    assert ("ticketdefinition", "deleted") in actions
+
+
+@pytest.mark.django_db
+def test_deleted_definition_keeps_its_history(company_a, creator_a, company_admin_a):
+    workflow = WorkflowFactory(company=company_a, title="Short-lived", created_by=creator_a)
+    pk = workflow.pk
+    services.workflow_delete(workflow=workflow, user=creator_a)
+    assert not WorkflowDefinition.objects.filter(pk=pk).exists()
+    trail = audit_entries_for(company_admin_a).filter(object_id=pk)
+    assert set(trail.values_list("action", flat=True)) == {"created", "deleted"}
+    assert audit_entries_for(creator_a).count() == 0  # the company-wide trail is for company admins
+
+
+@pytest.mark.django_db
+def test_admin_history_page_shows_audit(client, company_a, creator_a):
+    workflow = WorkflowFactory(company=company_a, title="Old title", created_by=creator_a)
+    services.workflow_update(workflow=workflow, user=creator_a, title="Audited title")
+    client.force_login(creator_a)
+    page = client.get(reverse("admin:workflow_design_workflowdefinition_history", args=[workflow.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Old title" in body and "Audited title" in body
+    assert creator_a.email in body
+
+
+@pytest.mark.django_db
+def test_audit_trail_admin_scoped_to_company(client, company_a, company_b, company_admin_a, creator_b):
+    WorkflowFactory(company=company_b, title="Zebra confidential", created_by=creator_b)
+    WorkflowFactory(company=company_a, title="Alpha visible")
+    client.force_login(company_admin_a)
+    body = client.get(reverse("admin:workflow_design_auditentry_changelist")).content.decode()
+    assert "Alpha visible" in body
+    assert "Zebra" not in body
+
+
+@pytest.mark.django_db
+def test_stale_revision_refused_and_nothing_overwritten(company_a, creator_a):
+    workflow = WorkflowFactory(company=company_a, title="Original")
+    opened = workflow.revision
+    first = WorkflowDefinition.objects.get(pk=workflow.pk)
+    services.workflow_update(workflow=first, user=creator_a, expected_revision=opened, title="First save")
+    second = WorkflowDefinition.objects.get(pk=workflow.pk)
+    second.revision = opened  # what the second editor saw when they opened the page
+    with pytest.raises(ValidationError) as excinfo:
+        services.workflow_update(workflow=second, user=creator_a, expected_revision=opened, title="Second save")
+    assert excinfo.value.code == "stale"
+    assert "Someone else changed the workflow" in excinfo.value.messages[0]
+    assert WorkflowDefinition.objects.get(pk=workflow.pk).title == "First save"
+
+
+@pytest.mark.django_db
+def test_task_change_makes_open_workflow_stale(company_a, creator_a):
+    workflow = WorkflowFactory(company=company_a)
+    opened = WorkflowDefinition.objects.get(pk=workflow.pk).revision
+    TaskFactory(workflow=workflow)  # someone adds a task
+    with pytest.raises(ValidationError):
+        services.workflow_update(workflow=workflow, user=creator_a, expected_revision=opened, title="Mine")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_saves_one_wins(company_a, creator_a):
+    workflow = WorkflowFactory(company=company_a, title="Original")
+    opened = workflow.revision
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(title):
+        close_old_connections()
+        try:
+            mine = WorkflowDefinition.objects.get(pk=workflow.pk)
+            barrier.wait(timeout=10)
+            services.workflow_update(workflow=mine, user=creator_a, expected_revision=opened, title=title)
+            outcomes.append("saved")
+        except ValidationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=save, args=(f"Editor {n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["saved", "stale"]
+    final = WorkflowDefinition.objects.get(pk=workflow.pk)
+    assert final.title in {"Editor 1", "Editor 2"}
+    assert final.revision == opened + 1
