@@ -293,7 +293,7 @@ class WorkflowViewSet(DefinitionViewSet):
         description=_("Publish a draft: refused (400) while the linter reports errors; 409 if it is not a draft."),
     )
     @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
+    def publish(self, request, pk=None, **kwargs):
         from .lifecycle import workflow_publish
 
         workflow = self.get_object()
@@ -318,7 +318,7 @@ class WorkflowViewSet(DefinitionViewSet):
         description=_("Create the next version (a draft deep copy) of a published workflow."),
     )
     @action(detail=True, methods=["post"], url_path="new-version")
-    def new_version(self, request, pk=None):
+    def new_version(self, request, pk=None, **kwargs):
         from .lifecycle import workflow_new_version
 
         workflow = self.get_object()
@@ -336,7 +336,7 @@ class WorkflowViewSet(DefinitionViewSet):
         description=_("The linter's findings: level, code, message and the object at fault."),
     )
     @action(detail=True, methods=["get"])
-    def lint(self, request, pk=None):
+    def lint(self, request, pk=None, **kwargs):
         return Response(_lint_report(self.get_object()))
 
     @extend_schema(
@@ -349,7 +349,7 @@ class WorkflowViewSet(DefinitionViewSet):
         description=_("The workflow as a bundle document (tasks, transitions, ticket types, roles; by slug)."),
     )
     @action(detail=True, methods=["get"])
-    def bundle(self, request, pk=None):
+    def bundle(self, request, pk=None, **kwargs):
         from .bundles import bundle_export
 
         return Response(bundle_export(workflow=self.get_object()))
@@ -368,7 +368,7 @@ class WorkflowViewSet(DefinitionViewSet):
         description=_("Import a bundle (JSON body or an uploaded file) into your company; `?dry_run=1` previews."),
     )
     @action(detail=False, methods=["post"], url_path="import-bundle", filterset_class=None)
-    def import_bundle(self, request):
+    def import_bundle(self, request, **kwargs):
         from .bundles import bundle_import
 
         options = BundleImportQuerySerializer(data=request.query_params)
@@ -432,6 +432,10 @@ class NestedMixin:
                 access.workflows_for(self.request.user, "view"), pk=self.kwargs["workflow_pk"]
             )
         return self._parent
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.parent()  # 404 for a hidden workflow before the body is even read
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request kwargs
