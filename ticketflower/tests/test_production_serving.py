@@ -35,7 +35,7 @@ def _database_url() -> str:
     user = settings.get("USER") or ""
     password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
     at = "@" if user else ""
-    host = settings.get("HOST") or ""
+    host = settings.get("HOST") or settings.get("OPTIONS", {}).get("host") or ""
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
     query = f"?host={host}" if host.startswith("/") else ""
     netloc = f"{user}{password}{at}{'' if query else host}{port}"
