@@ -96,6 +96,11 @@ def test_company_and_created_by_set_from_request_user(client, creator_a, company
             "ext_ref": "[]",
             "fields": "[]",
             "display_layout": "[]",
+            **{
+                f"{prefix}-{key}": "0"
+                for prefix in ("tasks", "transitions")
+                for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
