@@ -127,7 +127,16 @@ def crud_schema(tag: str, serializer, *, nested: bool = False):
         else []
     )
     return extend_schema_view(
-        list=extend_schema(tags=[tag], parameters=path, responses={200: serializer(many=True), 401: ERROR_401}),
+        list=extend_schema(
+            tags=[tag],
+            parameters=path,
+            responses={
+                200: serializer(many=True),
+                400: ERROR_400,
+                401: ERROR_401,
+                **({404: ERROR_404} if nested else {}),
+            },
+        ),
         retrieve=extend_schema(
             tags=[tag], parameters=path, responses={200: serializer, 401: ERROR_401, 404: ERROR_404}
         ),
