@@ -1,0 +1,357 @@
+"""Safe reading and writing of uploaded files (CSV, XLSX, JSON) and of the cells we export.
+
+Every import path (admin, command line, API) reads files through these helpers, so a hostile
+or broken file is refused the same way everywhere: before parsing when it is too large, with
+caps on what a compressed XLSX may expand to, and with a message a creator can act on instead
+of a traceback. Limits are settings (see docs/file-formats.md) so an operator can tune them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+class UploadRefused(ValueError):
+    """A file that is not read at all; the message says why in the creator's words."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def max_upload_bytes() -> int:
+    return _setting("TICKETFLOWER_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+
+
+def max_rows() -> int:
+    return _setting("TICKETFLOWER_IMPORT_MAX_ROWS", 10_000)
+
+
+def max_columns() -> int:
+    return _setting("TICKETFLOWER_IMPORT_MAX_COLUMNS", 100)
+
+
+def xlsx_max_entries() -> int:
+    return _setting("TICKETFLOWER_XLSX_MAX_ENTRIES", 200)
+
+
+def xlsx_max_uncompressed_bytes() -> int:
+    return _setting("TICKETFLOWER_XLSX_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+
+
+def json_max_depth() -> int:
+    return _setting("TICKETFLOWER_JSON_MAX_DEPTH", 40)
+
+
+# Integers beyond this many digits are refused; far above any priority or bound a form needs.
+JSON_MAX_NUMBER_DIGITS = 30
+
+
+def _size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
+
+
+def ensure_size(size: int, *, limit: int | None = None) -> None:
+    limit = max_upload_bytes() if limit is None else limit
+    if size > limit:
+        raise UploadRefused(
+            _("The file is %(size)s; files up to %(limit)s can be imported.")
+            % {"size": _size_text(size), "limit": _size_text(limit)}
+        )
+
+
+def read_limited(stream, *, limit: int | None = None) -> bytes:
+    """Read a file object, refusing it as soon as it is larger than the limit (nothing parsed)."""
+    limit = max_upload_bytes() if limit is None else limit
+    size = getattr(stream, "size", None)
+    if isinstance(size, int):
+        ensure_size(size, limit=limit)
+    data = stream.read(limit + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    ensure_size(len(data), limit=limit)
+    return data
+
+
+# Text and CSV ------------------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file: a byte-order mark wins, then UTF-8, then Windows-1252 (Excel's CSV)."""
+    if isinstance(data, str):
+        return data
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise UploadRefused(_("This is a spreadsheet (XLSX/XLS) file, not a text file; choose the XLSX format."))
+    if b"\x00" in data:
+        raise UploadRefused(_("This is not a text file (it contains binary data)."))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise UploadRefused(
+            _("The file's text encoding could not be recognised; save it as UTF-8 (e.g. 'CSV UTF-8' in Excel).")
+        )
+
+
+def _check_headers(headers: list[str]) -> list[str]:
+    headers = [str(h if h is not None else "").strip() for h in headers]
+    if not any(headers):
+        raise UploadRefused(_("The first line must name the columns."))
+    if len(headers) > max_columns():
+        raise UploadRefused(_("The file has more than %(n)d columns.") % {"n": max_columns()})
+    seen: set[str] = set()
+    for name in headers:
+        if name and name in seen:
+            raise UploadRefused(_('The column "%(name)s" appears twice.') % {"name": name})
+        seen.add(name)
+    return headers
+
+
+def _check_row_count(count: int) -> None:
+    if count > max_rows():
+        raise UploadRefused(_("The file has more than %(n)d rows; split it into smaller files.") % {"n": max_rows()})
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of a CSV file (delimiter `,` or `;`), cells un-neutralised."""
+    ensure_size(len(data))
+    text = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[Any]] = []
+    headers: list[str] | None = None
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if headers is None:
+                headers = _check_headers(record)
+                continue
+            if len(record) != len(headers):
+                raise UploadRefused(
+                    _("Line %(line)d has %(got)d cells but the first line names %(want)d columns.")
+                    % {"line": reader.line_num, "got": len(record), "want": len(headers)}
+                )
+            rows.append([restore_cell(cell) for cell in record])
+            _check_row_count(len(rows))
+    except csv.Error as exc:
+        raise UploadRefused(_("Line %(line)d is not valid CSV: %(reason)s.") % {"line": reader.line_num, "reason": exc})
+    if headers is None:
+        raise UploadRefused(_("The file is empty."))
+    return headers, rows
+
+
+# XLSX --------------------------------------------------------------------------------
+
+
+def check_xlsx_container(data: bytes) -> None:
+    """Refuse an XLSX whose zip container is not one, or would expand beyond the caps."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise UploadRefused(_("This is not an XLSX file; choose the format the file really has."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > xlsx_max_entries():
+                raise UploadRefused(
+                    _("The XLSX file holds more than %(n)d parts; it is not a plain spreadsheet.")
+                    % {"n": xlsx_max_entries()}
+                )
+            # Declared sizes are binding: zipfile stops reading an entry at its declared size.
+            total = sum(entry.file_size for entry in entries)
+            if total > xlsx_max_uncompressed_bytes():
+                raise UploadRefused(
+                    _("The XLSX file would expand to %(size)s; at most %(limit)s is read.")
+                    % {"size": _size_text(total), "limit": _size_text(xlsx_max_uncompressed_bytes())}
+                )
+            if "xl/workbook.xml" not in archive.namelist():
+                raise UploadRefused(_("This zip file is not an XLSX workbook."))
+    except zipfile.BadZipFile:
+        raise UploadRefused(_("The XLSX file is damaged and cannot be read."))
+
+
+def _xlsx_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return restore_cell(value)
+    return value
+
+
+def read_xlsx(data: bytes) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the first sheet; formulas are read as their stored values, never run."""
+    ensure_size(len(data))
+    check_xlsx_container(data)
+    import openpyxl
+
+    # openpyxl parses with defusedxml when it is installed (it is a requirement).
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for damaged files; all mean the same here.
+        raise UploadRefused(_("The XLSX file is damaged and cannot be read."))
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise UploadRefused(_("The XLSX file has no sheet."))
+        headers: list[str] | None = None
+        rows: list[list[Any]] = []
+        try:
+            for record in sheet.iter_rows(values_only=True, max_col=max_columns() + 1):
+                values = [_xlsx_value(v) for v in record]
+                if not any(str(v).strip() for v in values):
+                    continue
+                if headers is None:
+                    while values and values[-1] == "":
+                        values.pop()
+                    headers = _check_headers([str(v) for v in values])
+                    continue
+                values = (values + [""] * len(headers))[: len(headers)]
+                rows.append(values)
+                _check_row_count(len(rows))
+        except UploadRefused:
+            raise
+        except Exception:
+            raise UploadRefused(_("The XLSX file is damaged and cannot be read."))
+        if headers is None:
+            raise UploadRefused(_("The file is empty."))
+        return headers, rows
+    finally:
+        book.close()
+
+
+# JSON --------------------------------------------------------------------------------
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _parse_int(token: str) -> int:
+    if len(token.lstrip("-")) > JSON_MAX_NUMBER_DIGITS:
+        raise UploadRefused(
+            _("The file contains a number with more than %(n)d digits.") % {"n": JSON_MAX_NUMBER_DIGITS}
+        )
+    return int(token)
+
+
+def _parse_float(token: str) -> float:
+    if len(token) > JSON_MAX_NUMBER_DIGITS + 10:
+        raise UploadRefused(_("The file contains a number that is too long."))
+    value = float(token)
+    if value in (float("inf"), float("-inf")):
+        raise UploadRefused(_("The file contains a number that is too large."))
+    return value
+
+
+def _parse_constant(token: str) -> Any:
+    raise UploadRefused(_("%(token)s is not a JSON number.") % {"token": token})
+
+
+def safe_json_loads(data: bytes | str) -> Any:
+    """Parse JSON text, refusing deep nesting, huge numbers and NaN/Infinity with a message."""
+    if isinstance(data, bytes):
+        ensure_size(len(data))
+        text = decode_text(data)
+    else:
+        ensure_size(len(data.encode("utf-8")))
+        text = data
+    if _json_depth(text) > json_max_depth():
+        raise UploadRefused(_("The JSON is nested more than %(n)d levels deep.") % {"n": json_max_depth()})
+    try:
+        return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+    except json.JSONDecodeError as exc:
+        raise UploadRefused(
+            _("The file is not valid JSON: %(reason)s at line %(line)d, column %(col)d.")
+            % {"reason": exc.msg, "line": exc.lineno, "col": exc.colno}
+        )
+    except RecursionError:
+        raise UploadRefused(_("The JSON is nested too deeply."))
+
+
+def read_json_rows(data: bytes) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of a JSON list of objects (one object per row)."""
+    document = safe_json_loads(data)
+    if not isinstance(document, list) or any(not isinstance(item, dict) for item in document):
+        raise UploadRefused(_("The JSON file must be a list of objects, one per row."))
+    _check_row_count(len(document))
+    headers: list[str] = []
+    for item in document:
+        for key in item:
+            if key not in headers:
+                headers.append(key)
+    _check_headers(headers or ["-"])
+    return headers, [[item.get(key, "") for key in headers] for item in document]
+
+
+# Formula neutralisation --------------------------------------------------------------
+
+# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The prefix is a quote: spreadsheets show the rest as text and never evaluate it.
+NEUTRAL_PREFIX = "'"
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run gets a leading quote; a leading quote is doubled
+    when what follows would need one, so `restore_cell` gives back the exact text."""
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS) or (value.startswith(NEUTRAL_PREFIX) and _needs_prefix(value[1:]))
+    ):
+        return NEUTRAL_PREFIX + value
+    return value
+
+
+def _needs_prefix(rest: str) -> bool:
+    return rest.startswith(FORMULA_TRIGGERS) or (rest.startswith(NEUTRAL_PREFIX) and _needs_prefix(rest[1:]))
+
+
+def restore_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(NEUTRAL_PREFIX) and _needs_prefix(value[1:]):
+        return value[1:]
+    return value
+
+
+def neutralise_rows(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    return [[neutralise_cell(cell) for cell in row] for row in rows]

@@ -1,0 +1,639 @@
+"""django-import-export resources of the four design models, and the file formats they use.
+
+Files name other objects by slug (never by id); `company` and `created_by` come from the
+importing user. Resources only parse cells: the rules live in the models (run through
+`clean_model_instances`) and the services, which every row is saved through.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import tablib
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.formats.base_formats import Format
+
+from ticketflower import uploads
+from users import access as user_access
+
+from . import access, services
+from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+
+# Columns that hold a JSON value: JSON text in CSV/XLSX cells, native JSON in JSON files.
+JSON_COLUMNS = frozenset(
+    {"ext_ref", "fields", "display_layout", "edit_layout", "input_schema", "output_schema", "company_role_access"}
+)
+
+
+# File formats ------------------------------------------------------------------------
+
+
+class _SafeFormat(Format):
+    """Reads bytes through `ticketflower.uploads` (size caps, encodings, messages), never text."""
+
+    title = ""
+    extension = ""
+    content_type = "application/octet-stream"
+
+    def __init__(self, encoding=None):
+        self.encoding = encoding
+
+    def get_title(self):
+        return self.title
+
+    def get_extension(self):
+        return self.extension
+
+    def get_content_type(self):
+        return self.content_type
+
+    def is_binary(self):
+        # Always bytes: the encoding is detected here, not assumed by the admin.
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def can_import(self):
+        return True
+
+    def can_export(self):
+        return True
+
+    def read_rows(self, data: bytes) -> tuple[list[str], list[list[Any]]]:
+        raise NotImplementedError
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        headers, rows = self.read_rows(in_stream)
+        dataset = tablib.Dataset(headers=headers)
+        for row in rows:
+            dataset.append(row)
+        return dataset
+
+
+class SafeCSV(_SafeFormat):
+    title = "csv"
+    extension = "csv"
+    content_type = "text/csv"
+
+    def read_rows(self, data):
+        return uploads.read_csv(data)
+
+    def export_data(self, dataset, **kwargs):
+        import csv
+        import io
+
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(dataset.headers)
+        writer.writerows(uploads.neutralise_rows(_as_text_rows(dataset)))
+        return out.getvalue()
+
+
+class SafeXLSX(_SafeFormat):
+    title = "xlsx"
+    extension = "xlsx"
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def read_rows(self, data):
+        return uploads.read_xlsx(data)
+
+    def export_data(self, dataset, **kwargs):
+        import io
+
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = (dataset.title or "export")[:31]
+        sheet.append(list(dataset.headers))
+        for row in uploads.neutralise_rows(dataset):
+            sheet.append([cell if isinstance(cell, int | float) else _text(cell) for cell in row])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+
+class SafeJSON(_SafeFormat):
+    title = "json"
+    extension = "json"
+    content_type = "application/json"
+
+    def read_rows(self, data):
+        return uploads.read_json_rows(data)
+
+    def export_data(self, dataset, **kwargs):
+        # JSON is never opened as a spreadsheet: no neutralising, and JSON columns stay native.
+        records = []
+        for row in dataset:
+            record = {}
+            for header, cell in zip(dataset.headers, row, strict=True):
+                if header in JSON_COLUMNS and isinstance(cell, str) and cell:
+                    cell = json.loads(cell)
+                record[header] = cell
+            records.append(record)
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+FILE_FORMATS = [SafeCSV, SafeXLSX, SafeJSON]
+FORMATS_BY_EXTENSION = {fmt.extension: fmt for fmt in FILE_FORMATS}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _as_text_rows(dataset) -> list[list[str]]:
+    return [[_text(cell) for cell in row] for row in dataset]
+
+
+# Cell widgets -----------------------------------------------------------------------
+
+
+class TextCell(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, list | dict):
+            raise ValueError(_("Expected text, not a JSON value."))
+        return super().clean(value, row, **kwargs)
+
+
+class WholeNumberCell(widgets.Widget):
+    """A whole number; an empty cell means the model's default."""
+
+    def __init__(self, default: int):
+        super().__init__(coerce_to_string=False)
+        self.default = default
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return self.default
+        if isinstance(value, bool):
+            raise ValueError(_("Expected a whole number."))
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text.lstrip("-").isdigit() or len(text) > 12:
+            raise ValueError(_('Expected a whole number, not "%(value)s".') % {"value": text[:40]})
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
+class JSONCell(widgets.Widget):
+    """A JSON value: native in JSON files, JSON text in CSV and XLSX cells; empty means []."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return []
+        if isinstance(value, list | dict):
+            return value
+        try:
+            return uploads.safe_json_loads(str(value))
+        except uploads.UploadRefused as exc:
+            raise ValueError(str(exc).replace(_("The file"), _("The cell")))
+
+    def render(self, value, obj=None, **kwargs):
+        return json.dumps(value if value is not None else [], ensure_ascii=False)
+
+
+class SlugReference(widgets.Widget):
+    """A reference by slug, resolved by the resource from the rows it prefetched."""
+
+    def __init__(self, resolve, *, allow_empty: bool = False):
+        super().__init__(coerce_to_string=True)
+        self.resolve = resolve
+        self.allow_empty = allow_empty
+
+    def clean(self, value, row=None, **kwargs):
+        slug = "" if value is None else str(value).strip()
+        if not slug:
+            if self.allow_empty:
+                return None
+            raise ValueError(_("A slug is required."))
+        return self.resolve(slug, row or {})
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value.slug
+
+
+# Resources ---------------------------------------------------------------------------
+
+
+def _widget_for(django_field):
+    """Cell widgets by model field kind; None lets import-export choose."""
+    from django.db import models
+
+    if isinstance(django_field, models.JSONField):
+        return JSONCell
+    if isinstance(django_field, models.PositiveIntegerField):
+        return lambda **kw: WholeNumberCell(default=django_field.default)
+    if isinstance(django_field, models.CharField | models.TextField):
+        return TextCell
+    return None
+
+
+class DesignResource(resources.ModelResource):
+    """Shared import logic: the importing user, their company and slug look-ups in batches."""
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        return _widget_for(f) or super().widget_from_django_field(f, default)
+
+    def __init__(self, *, user=None, company=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        self.company = company
+
+    # Import ------------------------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        self.user = kwargs.get("user") or self.user
+        if self.user is None:
+            raise ValidationError(_("An import needs the importing user."))
+        if not access.can_design_via_api(self.user):
+            raise ValidationError(_("Only workflow creators may import definitions."))
+        if self.company is None or not self.user.is_superuser:
+            self.company = access.company_for_new_definition(self.user, self.company)
+        if self.company is None:
+            raise ValidationError(_("Choose the company to import into."))
+        known = {f.column_name for f in self.get_import_fields()} | set(self.extra_columns)
+        unknown = [h for h in dataset.headers if h and h not in known]
+        if unknown:
+            raise ValidationError(
+                _("Unknown column(s): %(unknown)s. The columns are: %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(self._meta.fields)}
+            )
+        self.prefetch(dataset)
+
+    extra_columns: tuple[str, ...] = ()
+
+    def column_values(self, dataset, name: str) -> set[str]:
+        if name not in (dataset.headers or []):
+            return set()
+        return {str(v).strip() for v in dataset[name] if v not in (None, "")}
+
+    def prefetch_workflows(self, slugs: set[str]) -> None:
+        """One query: the company's workflows with these slugs, as the user sees them."""
+        self.workflows: dict[tuple[str, int], WorkflowDefinition] = {}
+        self.newest_draft: dict[str, WorkflowDefinition] = {}
+        self.latest_version: dict[str, int] = {}
+        for workflow in access.workflows_for(self.user).filter(company=self.company, slug__in=slugs):
+            self.workflows[(workflow.slug, workflow.version)] = workflow
+            self.latest_version[workflow.slug] = max(self.latest_version.get(workflow.slug, 0), workflow.version)
+            if workflow.status == DefinitionStatus.DRAFT:
+                self.newest_draft[workflow.slug] = workflow
+
+    def find_workflow(self, slug: str, version: Any) -> WorkflowDefinition:
+        """A workflow by slug and version; an empty version means its newest draft."""
+        number = WholeNumberCell(default=0).clean(version)
+        workflow = self.workflows.get((slug, number)) if number else self.newest_draft.get(slug)
+        if workflow is None:
+            if number:
+                raise ValueError(_('Workflow "%(slug)s" version %(v)d was not found.') % {"slug": slug, "v": number})
+            if slug in self.latest_version:
+                raise ValueError(
+                    _('Workflow "%(slug)s" has no draft; name the version or create a new version first.')
+                    % {"slug": slug}
+                )
+            raise ValueError(_('Workflow "%(slug)s" was not found.') % {"slug": slug})
+        return workflow
+
+    def resolve_workflow(self, slug: str, row: dict) -> WorkflowDefinition:
+        return self.find_workflow(slug, row.get("workflow_version"))
+
+    def dehydrate_workflow_version(self, obj) -> int:
+        return obj.workflow.version
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # Dry runs save too, inside the transaction import-export rolls back, so the preview
+        # runs exactly the rules the real import runs.
+        self.before_save_instance(instance, row, **kwargs)
+        self.do_instance_save(instance, is_create)
+        self.after_save_instance(instance, row, **kwargs)
+
+    def field_data(self, instance, names) -> dict[str, Any]:
+        return {name: getattr(instance, name) for name in names}
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        # A database error is shown to the creator as the row's reason, never as a traceback.
+        if result.errors:
+            messages = "; ".join(str(error.error) for error in result.errors)
+            result.errors = []
+            result.import_type = result.IMPORT_TYPE_INVALID
+            result.validation_error = ValidationError(
+                _("This row could not be saved: %(reason)s") % {"reason": messages}
+            )
+        return result
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        # All or nothing: one invalid row rolls back every row of the file.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)
+
+
+class WorkflowResource(DesignResource):
+    version = fields.Field(attribute="version", column_name="version", widget=WholeNumberCell(default=0))
+
+    class Meta:
+        model = WorkflowDefinition
+        fields = ("slug", "version", "title", "description", "ext_ref", "fields", "display_layout")
+        export_order = fields
+        import_id_fields = ("slug",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        import_permission_code = "import"
+        export_permission_code = "export"
+
+    def prefetch(self, dataset):
+        self.prefetch_workflows(self.column_values(dataset, "slug"))
+
+    def get_instance(self, instance_loader, row):
+        slug = str(row.get("slug") or "").strip()
+        version = WholeNumberCell(default=0).clean(row.get("version"))
+        if version:
+            return self.workflows.get((slug, version))
+        return self.newest_draft.get(slug)
+
+    def init_instance(self, row=None):
+        return WorkflowDefinition(company=self.company)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if new and not WholeNumberCell(default=0).clean(row.get("version")):
+            # No version named and no draft: the next version after the newest one.
+            instance.version = self.latest_version.get(str(row.get("slug") or "").strip(), 0) + 1
+            row["version"] = instance.version
+
+    def do_instance_save(self, instance, is_create):
+        names = ("slug", "version", "title", "description", "ext_ref", "fields", "display_layout")
+        if is_create:
+            created = services.workflow_create(user=self.user, company=self.company, **self.field_data(instance, names))
+            instance.pk = created.pk
+            self.workflows[(created.slug, created.version)] = created
+        else:
+            services.workflow_update(workflow=instance, user=self.user)
+
+
+class TaskResource(DesignResource):
+    workflow = fields.Field(attribute="workflow", column_name="workflow")
+    workflow_version = fields.Field(column_name="workflow_version", readonly=True)
+    assignee_role = fields.Field(attribute="assignee_role", column_name="assignee_role")
+    position = fields.Field(attribute="position", column_name="position", widget=WholeNumberCell(default=0))
+
+    extra_columns = ("workflow_version",)
+
+    class Meta:
+        model = TaskDefinition
+        fields = (
+            "workflow",
+            "workflow_version",
+            "slug",
+            "title",
+            "description",
+            "task_type",
+            "position",
+            "assignee_role",
+            "input_schema",
+            "output_schema",
+        )
+        export_order = fields
+        import_id_fields = ("workflow", "slug")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        import_permission_code = "import"
+        export_permission_code = "export"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["workflow"].widget = SlugReference(self.resolve_workflow)
+        self.fields["assignee_role"].widget = SlugReference(self.resolve_role, allow_empty=True)
+
+    def prefetch(self, dataset):
+        self.prefetch_workflows(self.column_values(dataset, "workflow"))
+        self.tasks = {
+            (task.workflow_id, task.slug): task
+            for task in access.tasks_for(self.user).filter(
+                workflow__in=list(self.workflows.values()), slug__in=self.column_values(dataset, "slug")
+            )
+        }
+        self.roles = {
+            role.slug: role
+            for role in user_access.company_roles_visible_to(self.user).filter(
+                company=self.company, slug__in=self.column_values(dataset, "assignee_role")
+            )
+        }
+
+    def resolve_role(self, slug: str, row: dict):
+        role = self.roles.get(slug)
+        if role is None:
+            raise ValueError(_('Your company has no role "%(slug)s".') % {"slug": slug})
+        return role
+
+    def get_instance(self, instance_loader, row):
+        try:
+            workflow = self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+        except ValueError:
+            return None  # reported on the workflow column by the field itself
+        return self.tasks.get((workflow.pk, str(row.get("slug") or "").strip()))
+
+    def init_instance(self, row=None):
+        return TaskDefinition(company=self.company)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance.company_id = instance.workflow.company_id
+
+    def do_instance_save(self, instance, is_create):
+        names = (
+            "slug",
+            "title",
+            "description",
+            "task_type",
+            "position",
+            "assignee_role",
+            "input_schema",
+            "output_schema",
+        )
+        if is_create:
+            created = services.task_create(
+                user=self.user, workflow=instance.workflow, **self.field_data(instance, names)
+            )
+            instance.pk = created.pk
+        else:
+            services.task_update(task=instance, user=self.user)
+
+
+class TransitionResource(DesignResource):
+    workflow = fields.Field(attribute="workflow", column_name="workflow")
+    workflow_version = fields.Field(column_name="workflow_version", readonly=True)
+    from_task = fields.Field(attribute="from_task", column_name="from_task")
+    to_task = fields.Field(attribute="to_task", column_name="to_task")
+    priority = fields.Field(attribute="priority", column_name="priority", widget=WholeNumberCell(default=100))
+
+    extra_columns = ("workflow_version",)
+
+    class Meta:
+        model = WorkflowTransition
+        fields = ("workflow", "workflow_version", "slug", "from_task", "to_task", "condition", "priority")
+        export_order = fields
+        import_id_fields = ("workflow",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        import_permission_code = "import"
+        export_permission_code = "export"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["workflow"].widget = SlugReference(self.resolve_workflow)
+        self.fields["from_task"].widget = SlugReference(self.resolve_task, allow_empty=True)
+        self.fields["to_task"].widget = SlugReference(self.resolve_task, allow_empty=True)
+
+    def prefetch(self, dataset):
+        self.prefetch_workflows(self.column_values(dataset, "workflow"))
+        workflows = list(self.workflows.values())
+        self.tasks = {
+            (task.workflow_id, task.slug): task for task in access.tasks_for(self.user).filter(workflow__in=workflows)
+        }
+        self.transitions = {
+            (t.workflow_id, t.slug): t
+            for t in access.transitions_for(self.user).filter(
+                workflow__in=workflows, slug__in=self.column_values(dataset, "slug")
+            )
+        }
+
+    def resolve_task(self, slug: str, row: dict):
+        try:
+            workflow = self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+        except ValueError:
+            raise ValueError(_("The workflow of this row was not found."))
+        task = self.tasks.get((workflow.pk, slug))
+        if task is None:
+            raise ValueError(_('Workflow "%(wf)s" has no task "%(slug)s".') % {"wf": workflow.slug, "slug": slug})
+        return task
+
+    def get_instance(self, instance_loader, row):
+        slug = str(row.get("slug") or "").strip()
+        if not slug:
+            return None
+        try:
+            workflow = self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+        except ValueError:
+            return None
+        return self.transitions.get((workflow.pk, slug))
+
+    def do_instance_save(self, instance, is_create):
+        names = ("slug", "from_task", "to_task", "condition", "priority")
+        if is_create:
+            created = services.transition_create(
+                user=self.user, workflow=instance.workflow, **self.field_data(instance, names)
+            )
+            instance.pk = created.pk
+            instance.slug = created.slug
+        else:
+            services.transition_update(transition=instance, user=self.user)
+
+
+class TicketResource(DesignResource):
+    version = fields.Field(attribute="version", column_name="version", widget=WholeNumberCell(default=0))
+    workflow = fields.Field(attribute="workflow", column_name="workflow")
+    workflow_version = fields.Field(column_name="workflow_version", readonly=True)
+
+    extra_columns = ("workflow_version",)
+
+    class Meta:
+        model = TicketDefinition
+        fields = (
+            "slug",
+            "version",
+            "title",
+            "description",
+            "ext_ref",
+            "workflow",
+            "workflow_version",
+            "fields",
+            "company_role_access",
+            "edit_layout",
+            "display_layout",
+        )
+        export_order = fields
+        import_id_fields = ("slug",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        import_permission_code = "import"
+        export_permission_code = "export"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["workflow"].widget = SlugReference(self.resolve_workflow)
+
+    def prefetch(self, dataset):
+        self.prefetch_workflows(self.column_values(dataset, "workflow"))
+        self.tickets: dict[tuple[str, int], TicketDefinition] = {}
+        self.ticket_drafts: dict[str, TicketDefinition] = {}
+        self.ticket_latest = dict(
+            access.tickets_for(self.user)
+            .filter(company=self.company, slug__in=self.column_values(dataset, "slug"))
+            .values("slug")
+            .annotate(latest=Max("version"))
+            .values_list("slug", "latest")
+        )
+        for ticket in access.tickets_for(self.user).filter(
+            company=self.company, slug__in=self.column_values(dataset, "slug")
+        ):
+            self.tickets[(ticket.slug, ticket.version)] = ticket
+            if ticket.status == DefinitionStatus.DRAFT:
+                self.ticket_drafts[ticket.slug] = ticket
+
+    def get_instance(self, instance_loader, row):
+        slug = str(row.get("slug") or "").strip()
+        version = WholeNumberCell(default=0).clean(row.get("version"))
+        return self.tickets.get((slug, version)) if version else self.ticket_drafts.get(slug)
+
+    def init_instance(self, row=None):
+        return TicketDefinition(company=self.company)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if new and not WholeNumberCell(default=0).clean(row.get("version")):
+            instance.version = self.ticket_latest.get(str(row.get("slug") or "").strip(), 0) + 1
+            row["version"] = instance.version
+
+    def do_instance_save(self, instance, is_create):
+        names = (
+            "slug",
+            "version",
+            "title",
+            "description",
+            "ext_ref",
+            "workflow",
+            "fields",
+            "company_role_access",
+            "edit_layout",
+            "display_layout",
+        )
+        if is_create:
+            created = services.ticket_create(user=self.user, company=self.company, **self.field_data(instance, names))
+            instance.pk = created.pk
+        else:
+            services.ticket_update(ticket=instance, user=self.user)
+
+
+RESOURCES = {
+    WorkflowDefinition: WorkflowResource,
+    TaskDefinition: TaskResource,
+    WorkflowTransition: TransitionResource,
+    TicketDefinition: TicketResource,
+}
