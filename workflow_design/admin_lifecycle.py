@@ -157,12 +157,7 @@ class WorkflowLifecycleAdminMixin:
         obj = self.get_object(request, unquote(object_id)) if object_id else None
         if obj is not None:
             findings = lint_workflow(obj)
-            others = (
-                access.workflows_for(request.user)
-                .filter(company_id=obj.company_id, slug=obj.slug)
-                .exclude(pk=obj.pk)
-                .order_by("-version")
-            )
+            others = lifecycle.workflow_other_versions(workflow=obj, visible=access.workflows_for(request.user))
             extra_context.update(
                 lint_findings=findings,
                 lint_error_count=sum(1 for f in findings if f.level == ERROR),

@@ -131,6 +131,13 @@ def workflow_archive(*, workflow: WorkflowDefinition, user) -> WorkflowDefinitio
     return current
 
 
+def workflow_other_versions(*, workflow: WorkflowDefinition, visible: models.QuerySet) -> models.QuerySet:
+    """The other versions of `workflow`'s slug among `visible` (a queryset from the access layer)."""
+    return (
+        visible.filter(company_id=workflow.company_id, slug=workflow.slug).exclude(pk=workflow.pk).order_by("-version")
+    )
+
+
 def _copy(source: models.Model, **overrides: Any) -> Any:
     """An unsaved copy of `source` with its concrete, non-automatic fields."""
     skip = {"id", "created_at", "updated_at", "published_at"}
@@ -466,4 +473,12 @@ def workflow_compare(*, old: WorkflowDefinition, new: WorkflowDefinition) -> lis
     return changes
 
 
-__all__ = ["Change", "LintRefused", "workflow_archive", "workflow_compare", "workflow_new_version", "workflow_publish"]
+__all__ = [
+    "Change",
+    "LintRefused",
+    "workflow_archive",
+    "workflow_compare",
+    "workflow_new_version",
+    "workflow_other_versions",
+    "workflow_publish",
+]
