@@ -48,7 +48,7 @@ from .serializers import (
 )
 
 # Refusals that mean "the definition is not in a state that allows this": 409 Conflict.
-CONFLICT_CODES = {"read_only", "not_draft", "not_published", "draft_exists"}
+CONFLICT_CODES = {"read_only", "not_draft", "not_published", "draft_exists", "stale"}
 
 
 class Conflict(exceptions.APIException):
@@ -214,6 +214,19 @@ class DefinitionViewSet(viewsets.ModelViewSet):
         except DjangoValidationError as exc:
             raise_api_error(exc)
 
+    def expected_revision(self, data) -> int | None:
+        """The workflow revision the client last read: the body's `expected_revision` or `If-Match`."""
+        value = data.pop("expected_revision", None)
+        if value is not None:
+            return value
+        header = self.request.headers.get("If-Match", "").strip()
+        header = header.removeprefix("W/").strip('"')
+        if not header or header == "*":
+            return None
+        if not header.isdigit() or len(header) > 10:
+            raise serializers.ValidationError({"If-Match": [_("Send the workflow revision you last read.")]})
+        return int(header)
+
     def refuse_moving(self, instance, data, name="workflow"):
         if name in data and data.pop(name) != getattr(instance, name):
             raise serializers.ValidationError({name: [_("This cannot be moved to another workflow.")]})
@@ -274,6 +287,7 @@ class WorkflowViewSet(DefinitionViewSet):
 
     def create_via_service(self, data):
         company = access.company_for_new_definition(self.request.user)
+        data.pop("expected_revision", None)
         if company is None:
             raise serializers.ValidationError(
                 {api_non_field(): [_("Only users of a company can create definitions through the API.")]}
@@ -281,7 +295,9 @@ class WorkflowViewSet(DefinitionViewSet):
         return services.workflow_create(user=self.request.user, company=company, **data)
 
     def update_via_service(self, instance, data):
-        return services.workflow_update(workflow=instance, user=self.request.user, **data)
+        return services.workflow_update(
+            workflow=instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
+        )
 
     def delete_via_service(self, instance):
         # Published versions are read-only everywhere, deletion included (as in the admin).
@@ -422,14 +438,18 @@ class TaskViewSet(DefinitionViewSet):
 
     def create_via_service(self, data):
         workflow = data.pop("workflow")
-        return services.task_create(user=self.request.user, workflow=workflow, **data)
+        return services.task_create(
+            user=self.request.user, workflow=workflow, expected_revision=self.expected_revision(data), **data
+        )
 
     def update_via_service(self, instance, data):
         self.refuse_moving(instance, data)
-        return services.task_update(task=instance, user=self.request.user, **data)
+        return services.task_update(
+            task=instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
+        )
 
     def delete_via_service(self, instance):
-        services.task_delete(task=instance, user=self.request.user)
+        services.task_delete(task=instance, user=self.request.user, expected_revision=self.expected_revision({}))
 
 
 class NestedMixin:
@@ -481,14 +501,20 @@ class TransitionViewSet(DefinitionViewSet):
 
     def create_via_service(self, data):
         workflow = data.pop("workflow")
-        return services.transition_create(user=self.request.user, workflow=workflow, **data)
+        return services.transition_create(
+            user=self.request.user, workflow=workflow, expected_revision=self.expected_revision(data), **data
+        )
 
     def update_via_service(self, instance, data):
         self.refuse_moving(instance, data)
-        return services.transition_update(transition=instance, user=self.request.user, **data)
+        return services.transition_update(
+            transition=instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
+        )
 
     def delete_via_service(self, instance):
-        services.transition_delete(transition=instance, user=self.request.user)
+        services.transition_delete(
+            transition=instance, user=self.request.user, expected_revision=self.expected_revision({})
+        )
 
 
 @crud_schema("transitions", NestedTransitionSerializer, nested=True)
@@ -517,9 +543,11 @@ class TicketViewSet(DefinitionViewSet):
             raise serializers.ValidationError(
                 {api_non_field(): [_("Only users of a company can create definitions through the API.")]}
             )
+        data.pop("expected_updated_at", None)
         return services.ticket_create(user=self.request.user, company=company, **data)
 
     def update_via_service(self, instance, data):
+        # `expected_updated_at`, when sent, makes the service refuse a stale save.
         return services.ticket_update(ticket=instance, user=self.request.user, **data)
 
     def delete_via_service(self, instance):

@@ -165,6 +165,20 @@ def _json_schema(fields, title: str) -> dict[str, Any] | None:
 JSON_SCHEMA_HELP = _("JSON Schema (draft 2020-12) generated from the field list.")
 
 
+def expected_revision_field():
+    return serializers.IntegerField(
+        write_only=True,
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text=_(
+            "Optional: the workflow's `revision` you last read. If someone saved the workflow (or one "
+            "of its tasks or transitions) since, the change is refused with 409 and nothing is saved. "
+            "The `If-Match` header does the same."
+        ),
+    )
+
+
 class DefinitionSerializer(serializers.ModelSerializer):
     """Common base: no model-level validators here (Meta.validators = []); the services run every rule."""
 
@@ -174,6 +188,7 @@ class WorkflowSerializer(DefinitionSerializer):
     fields = FieldListField(required=False)
     display_layout = LayoutField(required=False)
     fields_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+    expected_revision = expected_revision_field()
 
     class Meta:
         model = WorkflowDefinition
@@ -194,6 +209,7 @@ class WorkflowSerializer(DefinitionSerializer):
             "created_at",
             "updated_at",
             "fields_json_schema",
+            "expected_revision",
         ]
         read_only_fields = [
             "company",
@@ -223,6 +239,7 @@ class TaskSerializer(DefinitionSerializer):
     output_schema = FieldListField(required=False)
     input_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
     output_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+    expected_revision = expected_revision_field()
 
     class Meta:
         model = TaskDefinition
@@ -245,6 +262,7 @@ class TaskSerializer(DefinitionSerializer):
             "updated_at",
             "input_json_schema",
             "output_json_schema",
+            "expected_revision",
         ]
         read_only_fields = ["company", "version", "status", "created_by", "created_at", "updated_at"]
         validators: list = []
@@ -277,6 +295,7 @@ class TransitionSerializer(DefinitionSerializer):
     to_task = ScopedPrimaryKeyField(
         TaskDefinition, _tasks_visible, required=False, allow_null=True, help_text=_("Empty: ends the workflow.")
     )
+    expected_revision = expected_revision_field()
 
     class Meta:
         model = WorkflowTransition
@@ -291,6 +310,7 @@ class TransitionSerializer(DefinitionSerializer):
             "status",
             "created_at",
             "updated_at",
+            "expected_revision",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
         validators: list = []
@@ -312,6 +332,14 @@ class TicketSerializer(DefinitionSerializer):
     edit_layout = LayoutField(required=False)
     display_layout = LayoutField(required=False)
     json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+    expected_updated_at = serializers.DateTimeField(
+        write_only=True,
+        required=False,
+        help_text=_(
+            "Optional: the `updated_at` you last read. If someone saved the ticket definition since, "
+            "the change is refused with 409 and nothing is saved."
+        ),
+    )
 
     class Meta:
         model = TicketDefinition
@@ -334,6 +362,7 @@ class TicketSerializer(DefinitionSerializer):
             "created_at",
             "updated_at",
             "json_schema",
+            "expected_updated_at",
         ]
         read_only_fields = [
             "company",

@@ -621,3 +621,40 @@ def test_isolation_matrix_covers_every_api_route(api, creator_a, other_company):
     )
     assert not TicketDefinition.objects.filter(workflow__company=company_b).exclude(company=company_b).exists()
     assert not WorkflowDefinition.objects.filter(slug="hijack").exclude(company=creator_a.company).exists()
+
+
+# No lost updates ------------------------------------------------------------------------------------
+
+
+def test_stale_workflow_revision_is_refused_with_409(api, creator_a):
+    workflow = simple_workflow(creator_a.company, tasks=1)
+    seen = api.get(f"{W}{workflow.pk}/").json()["revision"]
+    first = api.patch(f"{W}{workflow.pk}/", {"title": "First", "expected_revision": seen}, format="json")
+    assert first.status_code == 200
+    second = api.patch(f"{W}{workflow.pk}/", {"title": "Second", "expected_revision": seen}, format="json")
+    assert second.status_code == 409
+    assert "Someone else changed" in second.json()["non_field_errors"][0]
+    task = workflow.tasks.first()
+    stale_task = api.patch(f"{T}{task.pk}/", {"title": "Late"}, format="json", HTTP_IF_MATCH=f'"{seen}"')
+    assert stale_task.status_code == 409
+    stale_delete = api.delete(f"{T}{task.pk}/", HTTP_IF_MATCH=str(seen))
+    assert stale_delete.status_code == 409
+    workflow.refresh_from_db()
+    task.refresh_from_db()
+    assert workflow.title == "First" and task.title != "Late"
+    current = api.get(f"{W}{workflow.pk}/").json()["revision"]
+    fresh = api.patch(f"{T}{task.pk}/", {"title": "Fresh", "expected_revision": current}, format="json")
+    assert fresh.status_code == 200
+    assert api.patch(f"{W}{workflow.pk}/", {"title": "X"}, HTTP_IF_MATCH="abc").status_code == 400
+
+
+def test_stale_ticket_definition_is_refused_with_409(api, creator_a):
+    ticket = TicketFactory(workflow=WorkflowFactory(company=creator_a.company))
+    seen = api.get(f"{TK}{ticket.pk}/").json()["updated_at"]
+    assert (
+        api.patch(f"{TK}{ticket.pk}/", {"title": "One", "expected_updated_at": seen}, format="json").status_code == 200
+    )
+    late = api.patch(f"{TK}{ticket.pk}/", {"title": "Two", "expected_updated_at": seen}, format="json")
+    assert late.status_code == 409
+    ticket.refresh_from_db()
+    assert ticket.title == "One"
