@@ -16,6 +16,7 @@ what the runtime would otherwise discover on a live ticket:
 from __future__ import annotations
 
 import ast as python_ast
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -631,16 +632,24 @@ def _literal_token_type(token: lark.Token) -> _Type:
     return _DYN
 
 
+@functools.lru_cache(maxsize=2048)
+def _parsed_for_checking(condition: str) -> lark.Tree | ConditionSyntaxError:
+    """Parsing dominates a lint run and workflows repeat conditions; the checker only reads trees."""
+    try:
+        return parse_condition(condition)
+    except ConditionSyntaxError as exc:
+        return exc
+
+
 def condition_errors_in_scope(condition: str, scope: ConditionScope) -> list[str]:
     """Every problem of one condition against prepared field lists (no queries)."""
     if not condition or not condition.strip():
         return []
-    try:
-        tree = parse_condition(condition)
-    except ConditionSyntaxError as exc:
-        return [exc.message]
+    parsed = _parsed_for_checking(condition)
+    if isinstance(parsed, ConditionSyntaxError):
+        return [parsed.message]
     checker = _Checker(scope)
-    checker.check(tree)
+    checker.check(parsed)
     return checker.errors
 
 
