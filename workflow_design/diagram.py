@@ -1,0 +1,248 @@
+"""The workflow diagram: tasks as boxes, a start and an end, transitions as labelled arrows.
+
+Drawn on the server as a self-contained SVG (no network, no system package). The layered
+layout comes from grandalf's Sugiyama layout (the algorithm of graphviz's `dot`), so cycles,
+branches and long workflows are placed by a proper graph-layout algorithm. Every piece of
+user text goes through `_esc` before it reaches the SVG.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from grandalf.graphs import Edge, Graph, Vertex
+from grandalf.layouts import SugiyamaLayout
+
+from .models import WorkflowDefinition
+
+BOX_W, BOX_H = 200, 48
+TERMINAL_W, TERMINAL_H = 90, 34
+X_SPACE, Y_SPACE = 60, 70
+MARGIN = 30
+COMPONENT_GAP = 80
+TITLE_CHARS = 26
+LABEL_CHARS = 34
+LINE_H = 13
+
+START, END = "start", "end"
+
+
+def _esc(text: object) -> str:
+    """Escapes text for SVG element content and attribute values (quotes included)."""
+    return escape(str(text))
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _View:
+    """The geometry grandalf reads (w, h) and writes (xy, path) for a vertex or an edge."""
+
+    def __init__(self, w: float = 0, h: float = 0) -> None:
+        self.w, self.h = w, h
+        self.xy: tuple[float, float] = (0.0, 0.0)
+        self.path: list[tuple[float, float]] = []
+
+    def setpath(self, points: list[tuple[float, float]]) -> None:
+        self.path = list(points)
+
+
+@dataclass
+class _Node:
+    key: str
+    title: str
+    subtitle: str = ""
+    kind: str = "task"
+    faulty: bool = False
+    width: float = BOX_W
+    height: float = BOX_H
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass
+class _Arrow:
+    source: str
+    target: str
+    label: str
+    tooltip: str
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _clip(center: tuple[float, float], node: _Node, toward: tuple[float, float]) -> tuple[float, float]:
+    """Where the line from the node's centre toward `toward` leaves the node's box."""
+    cx, cy = center
+    dx, dy = toward[0] - cx, toward[1] - cy
+    if dx == 0 and dy == 0:
+        return center
+    half_w, half_h = node.width / 2, node.height / 2
+    scale = min(half_w / abs(dx) if dx else math.inf, half_h / abs(dy) if dy else math.inf)
+    return (cx + dx * scale, cy + dy * scale)
+
+
+def _label_point(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The point halfway along a polyline (by length)."""
+    lengths = [math.dist(a, b) for a, b in zip(points, points[1:], strict=False)]
+    half = sum(lengths) / 2
+    for (a, b), length in zip(zip(points, points[1:], strict=False), lengths, strict=False):
+        if half <= length and length:
+            t = half / length
+            return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+        half -= length
+    return points[len(points) // 2]
+
+
+def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float]:
+    """Places nodes and routes arrows with grandalf; returns the drawing's width and height."""
+    vertices = {}
+    for key, node in nodes.items():
+        vertex = Vertex(key)
+        vertex.view = _View(node.width, node.height)
+        vertices[key] = vertex
+    edges = []
+    for arrow in arrows:
+        if arrow.source == arrow.target:
+            continue  # a task that repeats itself: drawn as a loop beside its box
+        edge = Edge(vertices[arrow.source], vertices[arrow.target], data=arrow)
+        edge.view = _View()
+        edges.append(edge)
+    graph = Graph(list(vertices.values()), edges)
+    offset_x, height = 0.0, 0.0
+    for component in graph.C:
+        layout = SugiyamaLayout(component)
+        layout.xspace, layout.yspace = X_SPACE, Y_SPACE
+        roots = [v for v in component.sV if v.data == START] or None
+        layout.init_all(roots=roots)
+        layout.draw()
+        xs = [v.view.xy[0] - v.view.w / 2 for v in component.sV] + [0.0]
+        ys = [v.view.xy[1] - v.view.h / 2 for v in component.sV] + [0.0]
+        min_x, min_y = min(xs), min(ys)
+        right = 0.0
+        for v in component.sV:
+            node = nodes[v.data]
+            node.x = v.view.xy[0] - min_x + offset_x + MARGIN
+            node.y = v.view.xy[1] - min_y + MARGIN
+            right = max(right, node.x + node.width / 2)
+            height = max(height, node.y + node.height / 2)
+        for e in component.sE:
+            raw = [(x - min_x + offset_x + MARGIN, y - min_y + MARGIN) for x, y in e.view.path]
+            e.data.points = raw
+        offset_x = right - MARGIN + COMPONENT_GAP
+    width = offset_x - COMPONENT_GAP + 2 * MARGIN
+    for arrow in arrows:
+        source, target = nodes[arrow.source], nodes[arrow.target]
+        if arrow.source == arrow.target:
+            x, y = source.x + source.width / 2, source.y
+            arrow.points = [(x, y - 10), (x + 40, y - 24), (x + 40, y + 24), (x, y + 10)]
+            continue
+        points = arrow.points or [(source.x, source.y), (target.x, target.y)]
+        # grandalf reverses some edges to break cycles; draw every arrow source → target.
+        if math.dist(points[0], (source.x, source.y)) > math.dist(points[0], (target.x, target.y)):
+            points = list(reversed(points))
+        points[0] = (source.x, source.y)
+        points[-1] = (target.x, target.y)
+        points[0] = _clip(points[0], source, points[1])
+        points[-1] = _clip(points[-1], target, points[-2])
+        arrow.points = points
+    width = max(width, *(n.x + n.width / 2 + MARGIN + 60 for n in nodes.values()))
+    return width, height + MARGIN + 20
+
+
+def _arrow_svg(arrow: _Arrow, shift: int) -> str:
+    path = " ".join(f"{x:.0f},{y:.0f}" for x, y in arrow.points)
+    lx, ly = _label_point(arrow.points) if len(arrow.points) > 1 else arrow.points[0]
+    ly += shift * LINE_H
+    if arrow.source == arrow.target:
+        lx, ly = arrow.points[1][0] + 6, arrow.points[1][1] + LINE_H * (shift + 1)
+    short = _short(arrow.label, LABEL_CHARS)
+    label_w = 6.2 * len(short) + 8
+    return (
+        f'<g class="transition"><title>{_esc(arrow.tooltip)}</title><polyline points="{path}"/>'
+        f'<rect x="{lx - label_w / 2:.0f}" y="{ly - 9:.0f}" width="{label_w:.0f}" height="{LINE_H + 2}"/>'
+        f'<text x="{lx:.0f}" y="{ly + 2:.0f}">{_esc(short)}</text></g>'
+    )
+
+
+def _node_svg(node: _Node) -> str:
+    x, y = node.x - node.width / 2, node.y - node.height / 2
+    box = f'<rect x="{x:.0f}" y="{y:.0f}" width="{node.width}" height="{node.height}"/>'
+    if node.kind in (START, END):
+        label = f'<text x="{node.x:.0f}" y="{node.y + 4:.0f}">{_esc(node.title)}</text>'
+        return f'<g class="terminal {node.kind}">{box}{label}</g>'
+    css = "task faulty" if node.faulty else "task"
+    marker = "⚠ " if node.faulty else ""
+    tooltip = node.title + (f" — {_('has problems')}" if node.faulty else "")
+    return (
+        f'<g class="{css}" data-task="{_esc(node.key)}"><title>{_esc(tooltip)}</title>{box}'
+        f'<text x="{node.x:.0f}" y="{node.y - 3:.0f}">{_esc(marker + _short(node.title, TITLE_CHARS))}</text>'
+        f'<text class="sub" x="{node.x:.0f}" y="{node.y + 13:.0f}">'
+        f"{_esc(_short(node.subtitle, TITLE_CHARS + 6))}</text>"
+        "</g>"
+    )
+
+
+# Presentation in one place (classes instead of per-element attributes keep a 600-arrow
+# drawing small); scoped to the diagram because an inline SVG's style applies page-wide.
+STYLE = (
+    "<style>"
+    ".wd-diagram text{text-anchor:middle;font-size:13px;font-weight:bold;fill:#222}"
+    ".wd-diagram .task rect{fill:#eaf2f8;stroke:#2b5f8a;stroke-width:1.5px;rx:6px}"
+    ".wd-diagram .faulty rect{fill:#fdecea;stroke:#ba2121;stroke-width:3px}"
+    ".wd-diagram .task text.sub{font-size:10px;font-weight:normal;fill:#555}"
+    ".wd-diagram .terminal rect{stroke:#333;stroke-width:1.5px;rx:17px}"
+    ".wd-diagram .start rect{fill:#e3f2e1}.wd-diagram .end rect{fill:#f3e1e1}"
+    ".wd-diagram .transition polyline{fill:none;stroke:#555;stroke-width:1.4px;marker-end:url(#wd-arrow)}"
+    ".wd-diagram .transition rect{fill:#fff;fill-opacity:.9}"
+    ".wd-diagram .transition text{font-size:11px;font-weight:normal;fill:#333}"
+    "</style>"
+)
+
+
+def _transition_label(priority: int, condition: str) -> str:
+    return f"{priority}: {condition.strip() or _('always')}"
+
+
+def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: Iterable[int] = frozenset()) -> str:
+    """The workflow as an SVG document; tasks in `highlight_task_ids` are drawn marked as faulty."""
+    highlight = set(highlight_task_ids)
+    tasks = list(workflow.tasks.select_related("assignee_role").order_by("position", "id"))
+    transitions = list(workflow.transitions.order_by("priority", "id"))
+    nodes: dict[str, _Node] = {START: _Node(START, _("Start"), kind=START, width=TERMINAL_W, height=TERMINAL_H)}
+    for task in tasks:
+        role = task.assignee_role.name if task.assignee_role_id else _("no role assigned")
+        nodes[f"t{task.pk}"] = _Node(f"t{task.pk}", task.title, f"{task.slug} · {role}", faulty=task.pk in highlight)
+    nodes[END] = _Node(END, _("End"), kind=END, width=TERMINAL_W, height=TERMINAL_H)
+    arrows = [
+        _Arrow(
+            source=f"t{t.from_task_id}" if t.from_task_id else START,
+            target=f"t{t.to_task_id}" if t.to_task_id else END,
+            label=_transition_label(t.priority, t.condition),
+            tooltip=f"{t.slug} — {_('priority')} {t.priority}: {t.condition.strip() or _('always')}",
+        )
+        for t in transitions
+    ]
+    width, height = _layout(nodes, arrows)
+    parts = []
+    seen: dict[tuple[str, str], int] = {}
+    for arrow in arrows:
+        pair = (arrow.source, arrow.target)
+        shift = seen.get(pair, 0)
+        seen[pair] = shift + 1
+        parts.append(_arrow_svg(arrow, shift))
+    parts.extend(_node_svg(node) for node in nodes.values())
+    title = _("Workflow %(title)s, version %(version)s") % {"title": workflow.title, "version": workflow.version}
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="wd-diagram" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" role="img" '
+        f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>'
+        + STYLE
+        + '<defs><marker id="wd-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>'
+        + "".join(parts)
+        + "</svg>"
+    )

@@ -1,0 +1,121 @@
+"""The server-side workflow diagram: content, layout, escaping, highlighting, and its admin URL."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from ticketflower.testing.factories import TaskFactory, TransitionFactory, WorkflowFactory, simple_workflow
+from workflow_design.diagram import workflow_diagram_svg
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)  # noqa: S314 - our own output, parsed to prove it is well-formed
+
+
+def _task_boxes(root: ET.Element) -> dict[str, tuple[float, float]]:
+    boxes = {}
+    for group in root.iter(f"{SVG}g"):
+        if "task" in group.get("class", "").split():
+            rect = group.find(f"{SVG}rect")
+            boxes[group.get("data-task")] = (float(rect.get("x")), float(rect.get("y")))
+    return boxes
+
+
+def test_diagram_shows_tasks_start_end_and_labelled_arrows(company_a):
+    workflow = simple_workflow(company_a, tasks=3)
+    svg = workflow_diagram_svg(workflow)
+    root = _parse(svg)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert {"Step 1", "Step 2", "Step 3", "Start", "End"} <= set(texts)
+    assert len(list(root.iter(f"{SVG}polyline"))) == 4
+    assert "10: always" in texts
+
+
+def test_diagram_labels_condition_and_priority(company_a):
+    workflow = WorkflowFactory(company=company_a)
+    review = TaskFactory(
+        workflow=workflow, slug="review", output_schema=[{"name": "approved", "label": "OK", "type": "boolean"}]
+    )
+    done = TaskFactory(workflow=workflow, slug="done")
+    TransitionFactory(
+        workflow=workflow, from_task=review, to_task=done, condition="output.approved == true", priority=5
+    )
+    svg = workflow_diagram_svg(workflow)
+    assert "5: output.approved == true" in svg
+
+
+def test_diagram_layers_follow_the_flow(company_a):
+    workflow = simple_workflow(company_a, tasks=3)
+    boxes = _task_boxes(_parse(workflow_diagram_svg(workflow)))
+    ys = [boxes[f"t{t.pk}"][1] for t in workflow.tasks.order_by("position")]
+    assert ys == sorted(ys) and len(set(ys)) == 3
+
+
+def test_diagram_escapes_user_text(company_a):
+    workflow = WorkflowFactory(company=company_a, title='<script>alert("w")</script>')
+    task = TaskFactory(workflow=workflow, title='</text><script>alert(1)</script>"&', slug="evil")
+    TransitionFactory(workflow=workflow, from_task=None, to_task=task, condition="")
+    svg = workflow_diagram_svg(workflow)
+    assert "<script" not in svg
+    assert "&lt;/text&gt;&lt;script&gt;" in svg
+    _parse(svg)
+
+
+def test_diagram_marks_highlighted_tasks(company_a):
+    workflow = simple_workflow(company_a, tasks=2)
+    faulty = workflow.tasks.order_by("position").first()
+    root = _parse(workflow_diagram_svg(workflow, highlight_task_ids={faulty.pk}))
+    marked = [g.get("data-task") for g in root.iter(f"{SVG}g") if "faulty" in g.get("class", "").split()]
+    assert marked == [f"t{faulty.pk}"]
+
+
+def test_diagram_handles_cycles_and_self_loops(company_a):
+    workflow = simple_workflow(company_a, tasks=3)
+    first, _, last = workflow.tasks.order_by("position")
+    TransitionFactory(workflow=workflow, from_task=last, to_task=first, priority=1, condition="")
+    TransitionFactory(workflow=workflow, from_task=first, to_task=first, priority=2, condition="")
+    root = _parse(workflow_diagram_svg(workflow))
+    assert len(list(root.iter(f"{SVG}polyline"))) == 6
+
+
+def test_diagram_of_fifty_tasks_has_no_overlapping_boxes(company_a):
+    workflow = WorkflowFactory(company=company_a)
+    tasks = [TaskFactory(workflow=workflow, slug=f"t{i}", title=f"Task {i}", position=i) for i in range(50)]
+    TransitionFactory(workflow=workflow, from_task=None, to_task=tasks[0])
+    for i, task in enumerate(tasks[:-1]):
+        TransitionFactory(workflow=workflow, from_task=task, to_task=tasks[i + 1], priority=10)
+        if i % 5 == 0 and i + 5 < len(tasks):
+            TransitionFactory(workflow=workflow, from_task=task, to_task=tasks[i + 5], priority=5, condition="")
+    TransitionFactory(workflow=workflow, from_task=tasks[-1], to_task=None)
+    svg = workflow_diagram_svg(workflow)
+    root = _parse(svg)
+    boxes = list(_task_boxes(root).values())
+    assert len(boxes) == 50
+    for i, (x1, y1) in enumerate(boxes):
+        for x2, y2 in boxes[i + 1 :]:
+            assert abs(x1 - x2) >= 200 or abs(y1 - y2) >= 48
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert width < 5000 and height < 50 * 200
+
+
+def test_diagram_url_serves_svg_to_own_company(client, creator_a, company_a):
+    workflow = simple_workflow(company_a, tasks=2)
+    client.force_login(creator_a)
+    response = client.get(reverse("admin:workflow_design_workflowdefinition_diagram", args=[workflow.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert re.search(r">Step 2<", response.content.decode())
+
+
+def test_diagram_url_hides_other_company(client, creator_b, company_a):
+    workflow = simple_workflow(company_a, tasks=2)
+    client.force_login(creator_b)
+    response = client.get(reverse("admin:workflow_design_workflowdefinition_diagram", args=[workflow.pk]))
+    assert response.status_code == 404
+    assert b"Step 1" not in response.content
