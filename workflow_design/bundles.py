@@ -9,6 +9,7 @@ the importing user's company through the same services as the admin, in one tran
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,11 +262,13 @@ def bundle_import(
     as_new_version: bool = False,
     create_missing_roles: bool = False,
     company: Company | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> BundleImportResult:
     """Create the bundle's workflow (a draft) with its parts in the user's company.
 
     All or nothing: any error rolls everything back, and a dry run always does. `company` is
     for superusers (and the command line) only; everyone else imports into their own company.
+    `progress(part, done, total)` is called after each task, transition and ticket.
     """
     result = BundleImportResult(dry_run=dry_run, as_new_version=as_new_version)
     try:
@@ -276,7 +279,7 @@ def bundle_import(
 
     with transaction.atomic():
         try:
-            _import_parsed(result, user, target, parsed, as_new_version, create_missing_roles)
+            _import_parsed(result, user, target, parsed, as_new_version, create_missing_roles, progress)
         except IntegrityError:
             # Two imports of the same bundle at the same moment: the database lets one through.
             result.error(
@@ -297,7 +300,12 @@ def _import_parsed(
     parsed: dict[str, Any],
     as_new_version: bool,
     create_missing_roles: bool,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
+    def report(part: str, done: int) -> None:
+        if progress is not None:
+            progress(part, done, len(parsed[part]))
+
     wf_data = dict(parsed["workflow"])
     result.workflow_slug = wf_data.get("slug", "")
     result.workflow_title = wf_data.get("title", "")
@@ -361,6 +369,19 @@ def _import_parsed(
             continue
         tasks[task.slug] = task
         result.created_tasks.append(task.slug)
+        report("tasks", i + 1)
+
+    # Ticket definitions before transitions: conditions over ticket.* are checked against them.
+    for i, data in enumerate(parsed["tickets"]):
+        data = dict(data)
+        data["version"] = ticket_latest.get(data["slug"], 0) + 1
+        try:
+            ticket = services.ticket_create(user=user, company=company, workflow=workflow, **data)
+        except ValidationError as exc:
+            _add_validation_errors(result, f"tickets[{i}]", exc)
+            continue
+        result.created_tickets.append(ticket.slug)
+        report("tickets", i + 1)
 
     bundle_task_slugs = {t["slug"] for t in parsed["tasks"]}
     for i, data in enumerate(parsed["transitions"]):
@@ -387,16 +408,7 @@ def _import_parsed(
             _add_validation_errors(result, f"transitions[{i}]", exc)
             continue
         result.created_transitions.append(transition.slug)
-
-    for i, data in enumerate(parsed["tickets"]):
-        data = dict(data)
-        data["version"] = ticket_latest.get(data["slug"], 0) + 1
-        try:
-            ticket = services.ticket_create(user=user, company=company, workflow=workflow, **data)
-        except ValidationError as exc:
-            _add_validation_errors(result, f"tickets[{i}]", exc)
-            continue
-        result.created_tickets.append(ticket.slug)
+        report("transitions", i + 1)
 
 
 def _ensure_roles(

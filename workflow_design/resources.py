@@ -315,6 +315,13 @@ class DesignResource(resources.ModelResource):
     def dehydrate_workflow_version(self, obj) -> int:
         return obj.workflow.version
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # A cell that could not be read (unknown slug, bad JSON) is reported alone: the model
+        # rules would only add consequences of it, such as "a transition needs a task".
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+
     def save_instance(self, instance, is_create, row, **kwargs):
         # Dry runs save too, inside the transaction import-export rolls back, so the preview
         # runs exactly the rules the real import runs.

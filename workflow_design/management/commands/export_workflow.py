@@ -1,0 +1,39 @@
+"""Write a workflow bundle (JSON) of one workflow of a company."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from workflow_design import access
+from workflow_design.bundles import bundle_dumps, bundle_export
+
+from ._transfer import acting_user, company_by_slug
+
+
+class Command(BaseCommand):
+    help = "Export a workflow, its tasks, transitions and ticket definitions as one bundle file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="The workflow's slug.")
+        parser.add_argument("--company", required=True, help="The company's slug.")
+        parser.add_argument("--version", type=int, help="The version to export (default: the newest).")
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+        parser.add_argument("--user", help="Export as this user (email); default: the operator.")
+
+    def handle(self, *args, slug, company, version=None, output=None, user=None, **options):
+        target = company_by_slug(company)
+        actor = acting_user(user, target)
+        workflows = access.workflows_for(actor).filter(company=target, slug=slug)
+        if version is not None:
+            workflows = workflows.filter(version=version)
+        workflow = workflows.order_by("-version").first()
+        if workflow is None:
+            raise CommandError(f'{target.slug} has no workflow "{slug}"' + (f" version {version}." if version else "."))
+        text = bundle_dumps(bundle_export(workflow=workflow))
+        if output and output != "-":
+            Path(output).write_text(text, encoding="utf-8")
+            self.stderr.write(f"Wrote {workflow.slug} v{workflow.version} to {output}.")
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,98 @@
+"""Import a workflow bundle (JSON) into a company, as a draft, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from ticketflower import uploads
+from workflow_design.bundles import bundle_import
+
+from ._transfer import acting_user, company_by_slug
+
+
+class Command(BaseCommand):
+    help = "Import a workflow bundle into a company (a preview with --dry-run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The bundle file, or - for standard input.")
+        parser.add_argument("--company", required=True, help="The company's slug.")
+        parser.add_argument("--dry-run", action="store_true", help="Check and report; save nothing.")
+        parser.add_argument(
+            "--as-new-version", action="store_true", help="Import as the next version when the slug exists."
+        )
+        parser.add_argument(
+            "--create-missing-roles", action="store_true", help="Create company roles the bundle names."
+        )
+        parser.add_argument("--user", help="Import as this user (email); default: the operator.")
+
+    def handle(
+        self,
+        *args,
+        file,
+        company,
+        dry_run=False,
+        as_new_version=False,
+        create_missing_roles=False,
+        user=None,
+        **options,
+    ):
+        target = company_by_slug(company)
+        actor = acting_user(user, target)
+        try:
+            if file == "-":
+                raw = uploads.read_limited(sys.stdin.buffer)
+            else:
+                path = Path(file)
+                if not path.is_file():
+                    raise CommandError(f"No file {file}.")
+                uploads.ensure_size(path.stat().st_size)
+                with path.open("rb") as stream:
+                    raw = uploads.read_limited(stream)
+            document = uploads.safe_json_loads(raw)
+        except uploads.UploadRefused as exc:
+            raise CommandError(str(exc))
+
+        self.stderr.write(f"Read {len(raw)} bytes; {'checking' if dry_run else 'importing'} into {target.slug}…")
+        last: dict[str, int] = {}
+
+        def progress(part: str, done: int, total: int) -> None:
+            # About every tenth of each part, and at its end: enough to see a large file move.
+            step = max(total // 10, 1)
+            if done == total or done - last.get(part, 0) >= step:
+                last[part] = done
+                self.stderr.write(f"  {part}: {done}/{total}")
+
+        try:
+            result = bundle_import(
+                user=actor,
+                document=document,
+                dry_run=dry_run,
+                as_new_version=as_new_version,
+                create_missing_roles=create_missing_roles,
+                company=target,
+                progress=progress,
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            raise CommandError("; ".join(getattr(exc, "messages", [str(exc)])))
+
+        for clash in result.clashes:
+            self.stdout.write(f"exists: {clash['kind']} {clash['slug']} (latest version {clash['latest_version']})")
+        if result.missing_roles:
+            verb = "created" if create_missing_roles else "missing"
+            self.stdout.write(f"roles {verb}: {', '.join(result.missing_roles)}")
+        if not result.ok:
+            for error in result.errors:
+                self.stdout.write(f"error: {error['path'] or '(document)'}: {error['message']}")
+            raise CommandError(f"Nothing imported: {len(result.errors)} problem(s).")
+        summary = (
+            f"{result.workflow_slug} v{result.workflow_version}: {len(result.created_tasks)} tasks, "
+            f"{len(result.created_transitions)} transitions, {len(result.created_tickets)} ticket definitions"
+        )
+        if dry_run:
+            self.stdout.write(f"Dry run, nothing saved. Would create {summary}.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Imported {summary} (draft)."))
