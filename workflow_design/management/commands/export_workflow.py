@@ -18,14 +18,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The workflow's slug.")
         parser.add_argument("--company", required=True, help="The company's slug.")
-        parser.add_argument("--version", type=int, help="The version to export (default: the newest).")
+        parser.add_argument(
+            "--workflow-version", dest="workflow_version", type=int, help="The version to export (default: the newest)."
+        )
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
         parser.add_argument("--user", help="Export as this user (email); default: the operator.")
 
-    def handle(self, *args, slug, company, version=None, output=None, user=None, **options):
+    def handle(self, *args, slug, company, workflow_version=None, output=None, user=None, **options):
         target = company_by_slug(company)
         actor = acting_user(user, target)
         workflows = access.workflows_for(actor).filter(company=target, slug=slug)
+        version = workflow_version
         if version is not None:
             workflows = workflows.filter(version=version)
         workflow = workflows.order_by("-version").first()
