@@ -86,9 +86,9 @@ def _clip(center: tuple[float, float], node: _Node, toward: tuple[float, float])
 
 
 def _label_point(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """The point halfway along a polyline (by length)."""
+    """The point 60% along a polyline (by length): branches leaving one task part by then."""
     lengths = [math.dist(a, b) for a, b in zip(points, points[1:], strict=False)]
-    half = sum(lengths) / 2
+    half = sum(lengths) * 0.6
     for (a, b), length in zip(zip(points, points[1:], strict=False), lengths, strict=False):
         if half <= length and length:
             t = half / length

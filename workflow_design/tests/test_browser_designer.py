@@ -1,0 +1,105 @@
+"""The designer in a real Chromium: the demo creator designs a branching workflow on one page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from conftest import admin_login
+from workflow_design.models import WorkflowDefinition
+
+# Playwright's sync API keeps an event loop in the test thread; Django's ORM calls made by the
+# test itself (fixture loading, checks) are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO_CREATOR = "creator@acme.example"
+DEMO_PASSWORD = "TicketFlower-demo-2026"
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", settings.BASE_DIR / "test-artifacts"))
+
+
+def add_task(page, index: int, title: str, slug: str, role: str) -> None:
+    page.click("#tasks-group .add-row a")
+    page.fill(f"#id_tasks-{index}-position", str((index + 1) * 10))
+    # Slug first: the admin fills an untouched slug from the title while we type.
+    page.fill(f"#id_tasks-{index}-slug", slug)
+    page.fill(f"#id_tasks-{index}-title", title)
+    page.select_option(f"#id_tasks-{index}-assignee_role", label=role)
+
+
+def add_output_field(page, task_index: int, name: str, label: str, field_type: str) -> None:
+    editor = page.locator(f"#id_tasks-{task_index}-output_schema_jsonform")
+    # The editor's own "Add item" is the last one (each field has one for its choices).
+    editor.locator("button.rjf-add-button").last.click()
+    position = editor.locator("input[name$='§name']").count() - 1
+    editor.locator(f"input[name='rjf§{position}§name']").fill(name)
+    editor.locator(f"input[name='rjf§{position}§label']").fill(label)
+    editor.locator(f"select[name='rjf§{position}§type']").select_option(field_type)
+
+
+def add_transition(page, index: int, source: str, target: str, priority: int, condition: str = "") -> None:
+    page.click("#transitions-group .add-row a")
+    page.fill(f"#id_transitions-{index}-from_task", source)
+    page.fill(f"#id_transitions-{index}-to_task", target)
+    page.fill(f"#id_transitions-{index}-priority", str(priority))
+    page.fill(f"#id_transitions-{index}-condition", condition)
+
+
+def test_demo_creator_designs_branching_workflow_in_one_save(page):
+    call_command("loaddata", "demo", verbosity=0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    admin_login(page, DEMO_CREATOR, DEMO_PASSWORD)
+    page.goto("/admin/workflow_design/workflowdefinition/add/")
+
+    page.fill("#id_slug", "laptop-request")
+    page.fill("#id_title", "Laptop request")
+    add_task(page, 0, "Manager review", "manager-review", "Manager")
+    add_task(page, 1, "Order laptop", "order-laptop", "IT support")
+    add_task(page, 2, "Explain refusal", "explain-refusal", "IT support")
+
+    add_output_field(page, 0, "comment", "Comment", "long_text")
+    add_output_field(page, 0, "approved", "Approved", "boolean")
+    # One click moves "approved" above "comment".
+    page.locator("#id_tasks-0-output_schema_jsonform button[title='Move up']").last.click()
+    expect(page.locator("#id_tasks-0-output_schema_jsonform input[name='rjf§0§name']")).to_have_value("approved")
+
+    add_transition(page, 0, "", "manager-review", 1)
+    add_transition(page, 1, "manager-review", "order-laptop", 10, "output.approved == true")
+    add_transition(page, 2, "manager-review", "explain-refusal", 20, "output.approved == false")
+    add_transition(page, 3, "order-laptop", "", 1)
+    add_transition(page, 4, "explain-refusal", "", 1)
+    page.click("input[name=_continue]")
+
+    assert "was added successfully" in page.locator("ul.messagelist").inner_text()
+    diagram = page.locator("#workflow-diagram svg")
+    assert diagram.locator("g.task").count() == 3
+    texts = [text.text_content() for text in diagram.locator("text").all()]
+    assert {"Start", "End"} <= set(texts)
+    for title in ("Manager review", "Order laptop", "Explain refusal"):
+        # A task the checks warn about is drawn marked ("⚠ title").
+        assert any(text.removeprefix("⚠ ") == title for text in texts), (title, texts)
+    assert "10: output.approved == true" in texts
+    page.screenshot(path=str(ARTIFACTS / "designer-saved.png"), full_page=True)
+
+    workflow = WorkflowDefinition.objects.get(slug="laptop-request")
+    review = workflow.tasks.get(slug="manager-review")
+    assert [field["name"] for field in review.output_schema] == ["approved", "comment"]
+    assert workflow.transitions.count() == 5
+
+    # An invalid field name is refused at the task's row, in words the creator understands.
+    row = page.locator("#tasks-group tr.has_original").filter(has=page.locator("input[value='order-laptop']"))
+    index = row.get_attribute("id").split("-")[-1]
+    add_output_field(page, int(index), "Serial Number", "Serial number", "text")
+    page.click("input[name=_continue]")
+    assert page.locator("p.errornote").is_visible()
+    error = page.locator(f"#tasks-{index} ul.errorlist").inner_text()
+    assert "Field 1 (Serial Number): the name must start with a lower-case letter" in error
+    page.screenshot(path=str(ARTIFACTS / "designer-field-name-error.png"), full_page=True)
+    assert workflow.tasks.get(slug="order-laptop").output_schema == []
