@@ -215,3 +215,14 @@ def test_task_xlsx_round_trip_through_the_admin(client_a, company_a):
     assert "New: 1" in response.content.decode()
     confirm(client_a, response, reverse("admin:workflow_design_taskdefinition_process_import"))
     assert TaskDefinition.objects.get().title == "+Check"
+
+
+def test_superuser_chooses_the_company_for_a_file_import(client, superuser, company_b):
+    client.force_login(superuser)
+    response = client.post(
+        WF_IMPORT,
+        {"import_file": upload("wf.csv", "slug,title\nplatform,Platform\n"), "format": CSV, "company": company_b.pk},
+    )
+    assert "New: 1" in response.content.decode()
+    confirm(client, response)
+    assert WorkflowDefinition.objects.get(slug="platform").company == company_b
