@@ -412,7 +412,7 @@ class WorkflowDefinitionAdmin(
         if change:
             services.workflow_update(workflow=obj, user=request.user)
             return
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
+        data = {name: value for name, value in form.cleaned_data.items() if name != "company"}
         created = services.workflow_create(user=request.user, company=self.new_company(request, form), **data)
         # The admin keeps using the form's instance (inlines, messages): make it the saved row.
         for field in created._meta.concrete_fields:

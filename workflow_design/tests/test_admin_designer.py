@@ -518,3 +518,14 @@ def test_change_page_queries_constant_and_html_small(client_a, company_a, django
     assert response.content.count(b'name="transitions-') >= 601 * 5
     assert len(response.content) < 2 * 1024 * 1024, len(response.content)
     assert len(small_html) < len(response.content)
+
+
+def test_superuser_creates_workflow_in_chosen_company(client, superuser, company_b):
+    client.force_login(superuser)
+    data = designer_post(title="Globex flow", slug="globex-flow", tasks=[task_row(title="Only", slug="only")])
+    data["company"] = company_b.pk
+    response = client.post(ADD_URL, data)
+    assert response.status_code == 302, errors_in(response.content.decode())
+    workflow = WorkflowDefinition.objects.get(slug="globex-flow")
+    assert workflow.company == company_b
+    assert workflow.tasks.get().company == company_b
