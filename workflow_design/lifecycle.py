@@ -17,9 +17,17 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import audit
 from .field_schemas import fields_by_name
 from .linting import Finding, lint_errors, lint_workflow
-from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from .models import (
+    AuditAction,
+    DefinitionStatus,
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+)
 from .services import definitions_grant_company_access
 
 
@@ -98,6 +106,9 @@ def workflow_publish(*, workflow: WorkflowDefinition, user) -> WorkflowDefinitio
     for previous in versions:
         if previous.pk != current.pk and previous.status == DefinitionStatus.PUBLISHED:
             _set_status(previous, DefinitionStatus.ARCHIVED, ticket_from=DefinitionStatus.PUBLISHED, now=now)
+            audit.audit_record(
+                actor=user, obj=previous, action=AuditAction.ARCHIVED, changes={"status": ["published", "archived"]}
+            )
     published_tickets = _set_status(current, DefinitionStatus.PUBLISHED, ticket_from=DefinitionStatus.DRAFT, now=now)
     # A ticket type published with this version replaces its own earlier published version.
     for ticket in published_tickets:
@@ -112,6 +123,9 @@ def workflow_publish(*, workflow: WorkflowDefinition, user) -> WorkflowDefinitio
     workflow.status = current.status
     workflow.published_at = current.published_at
     workflow.revision = current.revision
+    audit.audit_record(
+        actor=user, obj=current, action=AuditAction.PUBLISHED, changes={"status": ["draft", "published"]}
+    )
     return current
 
 
@@ -128,6 +142,9 @@ def workflow_archive(*, workflow: WorkflowDefinition, user) -> WorkflowDefinitio
         )
     _set_status(current, DefinitionStatus.ARCHIVED, ticket_from=DefinitionStatus.PUBLISHED, now=timezone.now())
     workflow.status = current.status
+    audit.audit_record(
+        actor=user, obj=current, action=AuditAction.ARCHIVED, changes={"status": ["published", "archived"]}
+    )
     return current
 
 
@@ -231,6 +248,12 @@ def workflow_new_version(*, workflow: WorkflowDefinition, user) -> WorkflowDefin
     WorkflowTransition.objects.bulk_create(transitions)
 
     definitions_grant_company_access(objects=[new, *task_map.values(), *transitions, *tickets])
+    audit.audit_record(
+        actor=user, obj=new, action=AuditAction.NEW_VERSION, changes={"version": [source.version, new.version]}
+    )
+    audit.audit_record_many(
+        actor=user, objects=[*task_map.values(), *transitions, *tickets], action=AuditAction.CREATED
+    )
     return new
 
 

@@ -128,3 +128,18 @@ def test_concurrent_saves_one_wins(company_a, creator_a):
     final = WorkflowDefinition.objects.get(pk=workflow.pk)
     assert final.title in {"Editor 1", "Editor 2"}
     assert final.revision == opened + 1
+
+
+@pytest.mark.django_db
+def test_publish_and_new_version_are_audited(company_a, creator_a):
+    from workflow_design.lifecycle import workflow_new_version, workflow_publish
+
+    workflow = simple_workflow(company_a, tasks=2, user=creator_a)
+    workflow_publish(workflow=workflow, user=creator_a)
+    new = workflow_new_version(workflow=workflow, user=creator_a)
+    assert audit_entries_of(workflow).filter(action="published", actor=creator_a).exists()
+    entry = audit_entries_of(new).get(action="new_version")
+    assert entry.changes == {"version": [1, 2]}
+    assert AuditEntry.objects.filter(content_type__model="taskdefinition", action="created").count() == 4
+    workflow_publish(workflow=new, user=creator_a)
+    assert audit_entries_of(workflow).filter(action="archived").exists()
