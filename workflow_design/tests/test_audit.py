@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.urls import reverse
 
 from ticketflower.testing.factories import TaskFactory, TicketFactory, WorkflowFactory, simple_workflow
@@ -117,7 +117,7 @@ def test_concurrent_saves_one_wins(company_a, creator_a):
         except ValidationError as exc:
             outcomes.append(exc.code)
         finally:
-            close_old_connections()
+            connection.close()  # each thread's own connection; left open it blocks teardown
 
     threads = [threading.Thread(target=save, args=(f"Editor {n}",)) for n in (1, 2)]
     for thread in threads:

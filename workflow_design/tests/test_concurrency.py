@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from ticketflower.testing.factories import CompanyFactory, UserFactory, simple_workflow
 from workflow_design.bundles import bundle_export, bundle_import
@@ -26,7 +26,7 @@ def run_together(*calls):
         except ValidationError as exc:
             outcomes[index] = ("refused", exc)
         finally:
-            close_old_connections()
+            connection.close()  # each thread's own connection; left open it blocks teardown
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
