@@ -97,6 +97,17 @@ def _label_point(points: list[tuple[float, float]]) -> tuple[float, float]:
     return points[len(points) // 2]
 
 
+def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drops the bends grandalf leaves on straight stretches (one per layer crossed)."""
+    kept = points[:1]
+    for here, after in zip(points[1:], points[2:], strict=False):
+        before = kept[-1]
+        cross = (here[0] - before[0]) * (after[1] - before[1]) - (here[1] - before[1]) * (after[0] - before[0])
+        if abs(cross) > 1.0 * max(1.0, math.dist(before, after)):
+            kept.append(here)
+    return [*kept, points[-1]] if len(points) > 1 else points
+
+
 def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float]:
     """Places nodes and routes arrows with grandalf; returns the drawing's width and height."""
     vertices = {}
@@ -148,7 +159,7 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
         points[-1] = (target.x, target.y)
         points[0] = _clip(points[0], source, points[1])
         points[-1] = _clip(points[-1], target, points[-2])
-        arrow.points = points
+        arrow.points = _simplify(points)
     width = max(width, *(n.x + n.width / 2 + MARGIN + 60 for n in nodes.values()))
     return width, height + MARGIN + 20
 
@@ -216,16 +227,21 @@ def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: It
     for task in tasks:
         role = task.assignee_role.name if task.assignee_role_id else _("no role assigned")
         nodes[f"t{task.pk}"] = _Node(f"t{task.pk}", task.title, f"{task.slug} · {role}", faulty=task.pk in highlight)
-    nodes[END] = _Node(END, _("End"), kind=END, width=TERMINAL_W, height=TERMINAL_H)
-    arrows = [
-        _Arrow(
-            source=f"t{t.from_task_id}" if t.from_task_id else START,
-            target=f"t{t.to_task_id}" if t.to_task_id else END,
-            label=_transition_label(t.priority, t.condition),
-            tooltip=f"{t.slug} — {_('priority')} {t.priority}: {t.condition.strip() or _('always')}",
+    arrows = []
+    for t in transitions:
+        target = f"t{t.to_task_id}" if t.to_task_id else f"{END}-{t.from_task_id}"
+        if target not in nodes:
+            # One end per task that ends the workflow, drawn just below it: long arrows from
+            # every corner of a big workflow to a single end would cross the whole drawing.
+            nodes[target] = _Node(target, _("End"), kind=END, width=TERMINAL_W, height=TERMINAL_H)
+        arrows.append(
+            _Arrow(
+                source=f"t{t.from_task_id}" if t.from_task_id else START,
+                target=target,
+                label=_transition_label(t.priority, t.condition),
+                tooltip=f"{t.slug} — {_('priority')} {t.priority}: {t.condition.strip() or _('always')}",
+            )
         )
-        for t in transitions
-    ]
     width, height = _layout(nodes, arrows)
     parts = []
     seen: dict[tuple[str, str], int] = {}

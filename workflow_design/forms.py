@@ -204,11 +204,7 @@ class TransitionRowForm(SaveErrorsMixin, forms.ModelForm):
     class Meta:
         model = WorkflowTransition
         fields = ("from_task", "to_task", "priority", "condition", "slug")
-        widgets = {
-            "condition": forms.Textarea(attrs={"rows": 1, "cols": 40, "placeholder": _("always")}),
-            "priority": forms.NumberInput(attrs={"style": "width: 5em"}),
-            "slug": forms.TextInput(attrs={"size": 18}),
-        }
+        widgets = {"condition": forms.Textarea(attrs={"rows": 1, "placeholder": _("always")})}
 
     def __init__(self, *args, task_refs: TaskRefs | None = None, **kwargs):
         self.task_refs = task_refs or TaskRefs([])

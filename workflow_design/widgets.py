@@ -73,5 +73,6 @@ class TaskReferenceInput(forms.TextInput):
     template_name = "django/forms/widgets/text.html"
 
     def __init__(self, placeholder: str, attrs: dict[str, Any] | None = None) -> None:
-        base = {"list": "wd-task-slugs", "placeholder": placeholder, "class": "wd-task-ref", "size": 18}
+        # Sized by designer.css, not per-row attributes: a workflow page may hold 600 rows.
+        base = {"list": "wd-task-slugs", "placeholder": placeholder}
         super().__init__(attrs={**base, **(attrs or {})})

@@ -516,7 +516,7 @@ def test_change_page_queries_constant_and_html_small(client_a, company_a, django
         response = client_a.get(change_url(large))
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
     assert response.content.count(b'name="transitions-') >= 601 * 5
-    assert len(response.content) < 2 * 1024 * 1024, len(response.content)
+    assert len(response.content) < 2_000_000, len(response.content)
     assert len(small_html) < len(response.content)
 
 
