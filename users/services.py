@@ -110,3 +110,28 @@ def company_role_create(*, company: Company, name: str, slug: str, description: 
     role.full_clean()
     role.save()
     return role
+
+
+@transaction.atomic
+def system_roles_ensure() -> None:
+    """Create the system-role groups with their model permissions (idempotent).
+
+    The data migration creates them once; this runs after every `migrate` and `flush` too, so
+    a database emptied by `flush` (as transactional tests do) gets them back.
+    """
+    from django.contrib.auth.models import Permission
+
+    from .roles import COMPANY_ADMIN, COMPANY_ADMIN_MODELS, DESIGN_MODELS
+
+    wanted = {
+        WORKFLOW_CREATOR: Permission.objects.filter(
+            content_type__app_label="workflow_design", content_type__model__in=DESIGN_MODELS
+        ),
+        COMPANY_ADMIN: Permission.objects.filter(
+            content_type__app_label="users",
+            codename__in=[f"{a}_{m}" for m in COMPANY_ADMIN_MODELS for a in ("add", "change", "delete", "view")],
+        ),
+    }
+    for name, permissions in wanted.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*permissions)
