@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
 from users import access as user_access
@@ -58,6 +58,13 @@ TOP_KEYS = ("format", "format_version", "workflow", "tasks", "transitions", "tic
 _TEXT_KEYS = {"slug", "title", "description", "task_type", "condition", "name"}
 _INT_KEYS = {"position", "priority"}
 _REFERENCE_KEYS = {"assignee_role", "from_task", "to_task"}
+
+
+def of_company(*, visible: QuerySet, company: Company) -> QuerySet:
+    """The rows of `visible` (an access-layer queryset) that belong to `company`, the target of
+    an import. For a creator this narrows nothing (they see only their own company); for a
+    superuser, whose view spans every company, it picks the one they import into."""
+    return visible.filter(company=company)
 
 
 # Export --------------------------------------------------------------------------------
@@ -311,12 +318,12 @@ def _import_parsed(
     result.workflow_title = wf_data.get("title", "")
 
     # Batch existence checks: one query per kind, read through the access layer.
-    workflows = access.workflows_for(user).filter(company=company, slug=result.workflow_slug)
+    workflows = of_company(visible=access.workflows_for(user), company=company).filter(slug=result.workflow_slug)
     wf_latest = workflows.aggregate(latest=Max("version"))["latest"]
     ticket_slugs = [t["slug"] for t in parsed["tickets"]]
     ticket_latest = dict(
-        access.tickets_for(user)
-        .filter(company=company, slug__in=ticket_slugs)
+        of_company(visible=access.tickets_for(user), company=company)
+        .filter(slug__in=ticket_slugs)
         .values("slug")
         .annotate(latest=Max("version"))
         .values_list("slug", "latest")

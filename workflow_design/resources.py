@@ -12,7 +12,6 @@ from typing import Any
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
@@ -21,6 +20,7 @@ from ticketflower import uploads
 from users import access as user_access
 
 from . import access, services
+from .bundles import of_company
 from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 # Columns that hold a JSON value: JSON text in CSV/XLSX cells, native JSON in JSON files.
@@ -288,7 +288,8 @@ class DesignResource(resources.ModelResource):
         self.workflows: dict[tuple[str, int], WorkflowDefinition] = {}
         self.newest_draft: dict[str, WorkflowDefinition] = {}
         self.latest_version: dict[str, int] = {}
-        for workflow in access.workflows_for(self.user).filter(company=self.company, slug__in=slugs):
+        visible = of_company(visible=access.workflows_for(self.user), company=self.company)
+        for workflow in visible.filter(slug__in=slugs):
             self.workflows[(workflow.slug, workflow.version)] = workflow
             self.latest_version[workflow.slug] = max(self.latest_version.get(workflow.slug, 0), workflow.version)
             if workflow.status == DefinitionStatus.DRAFT:
@@ -438,9 +439,9 @@ class TaskResource(DesignResource):
         }
         self.roles = {
             role.slug: role
-            for role in user_access.company_roles_visible_to(self.user).filter(
-                company=self.company, slug__in=self.column_values(dataset, "assignee_role")
-            )
+            for role in of_company(
+                visible=user_access.company_roles_visible_to(self.user), company=self.company
+            ).filter(slug__in=self.column_values(dataset, "assignee_role"))
         }
 
     def resolve_role(self, slug: str, row: dict):
@@ -591,16 +592,10 @@ class TicketResource(DesignResource):
         self.prefetch_workflows(self.column_values(dataset, "workflow"))
         self.tickets: dict[tuple[str, int], TicketDefinition] = {}
         self.ticket_drafts: dict[str, TicketDefinition] = {}
-        self.ticket_latest = dict(
-            access.tickets_for(self.user)
-            .filter(company=self.company, slug__in=self.column_values(dataset, "slug"))
-            .values("slug")
-            .annotate(latest=Max("version"))
-            .values_list("slug", "latest")
-        )
-        for ticket in access.tickets_for(self.user).filter(
-            company=self.company, slug__in=self.column_values(dataset, "slug")
-        ):
+        self.ticket_latest: dict[str, int] = {}
+        visible = of_company(visible=access.tickets_for(self.user), company=self.company)
+        for ticket in visible.filter(slug__in=self.column_values(dataset, "slug")):
+            self.ticket_latest[ticket.slug] = max(self.ticket_latest.get(ticket.slug, 0), ticket.version)
             self.tickets[(ticket.slug, ticket.version)] = ticket
             if ticket.status == DefinitionStatus.DRAFT:
                 self.ticket_drafts[ticket.slug] = ticket

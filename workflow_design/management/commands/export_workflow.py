@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from workflow_design import access
-from workflow_design.bundles import bundle_dumps, bundle_export
+from workflow_design.bundles import bundle_dumps, bundle_export, of_company
 
 from ._transfer import acting_user, company_by_slug
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug, company, workflow_version=None, output=None, user=None, **options):
         target = company_by_slug(company)
         actor = acting_user(user, target)
-        workflows = access.workflows_for(actor).filter(company=target, slug=slug)
+        workflows = of_company(visible=access.workflows_for(actor), company=target).filter(slug=slug)
         version = workflow_version
         if version is not None:
             workflows = workflows.filter(version=version)
