@@ -10,6 +10,17 @@ import pytest
 from ticketflower.testing.factories import CompanyFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings):
+    """Hash test passwords cheaply; tests that hand users to another process opt out."""
+    if "real_password_hashing" not in request.keywords:
+        # New hashes are cheap MD5; PBKDF2 stays to verify the demo fixture's real hashes.
+        settings.PASSWORD_HASHERS = [
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ]
+
+
 @pytest.fixture
 def company_a(db):
     return CompanyFactory(slug="alpha", name="Alpha Ltd")

@@ -20,11 +20,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from . import roles, services
+from .authentication import RevocableJWTAuthentication
 from .serializers import (
     CompanyCreatedSerializer,
     CompanyCreateSerializer,
@@ -32,7 +32,6 @@ from .serializers import (
     LogoutSerializer,
     RefreshSerializer,
     TokenPairSerializer,
-    token_matches_user,
     tokens_for,
 )
 
@@ -52,18 +51,8 @@ class SafeJSONParser(parsers.JSONParser):
 API_PARSERS = [SafeJSONParser, parsers.FormParser, parsers.MultiPartParser]
 
 
-class RevocableJWTAuthentication(JWTAuthentication):
-    """JWT authentication that also refuses tokens issued before the user's last password change."""
-
-    def get_user(self, validated_token):
-        user = super().get_user(validated_token)
-        if not token_matches_user(validated_token, user):
-            raise InvalidToken(_("This token is no longer valid; log in again."))
-        return user
-
-
 class RevocableJWTScheme(SimpleJWTScheme):
-    target_class = "users.apis.RevocableJWTAuthentication"
+    target_class = "users.authentication.RevocableJWTAuthentication"
 
 
 # JWT first, then the browsable API's session (CSRF-checked), as in settings.

@@ -163,6 +163,7 @@ def workflow_update(
 
 @transaction.atomic
 def workflow_delete(*, workflow: WorkflowDefinition, user) -> None:
+    definition_ensure_editable(obj=workflow)
     if workflow.ticket_definitions.exists():
         raise ValidationError(
             _("Ticket definitions use this workflow (%(slugs)s); delete or move them first.")

@@ -109,6 +109,7 @@ def two_app_processes(transactional_db, tmp_path):
             log.close()
 
 
+@pytest.mark.real_password_hashing
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_under_load_lose_nothing(two_app_processes):
     company = CompanyFactory(slug="loadco", name="Load Co")
