@@ -226,3 +226,29 @@ def test_superuser_chooses_the_company_for_a_file_import(client, superuser, comp
     assert "New: 1" in response.content.decode()
     confirm(client, response)
     assert WorkflowDefinition.objects.get(slug="platform").company == company_b
+
+
+def test_demo_workflow_moves_from_one_company_to_another_with_one_export_and_one_import(client):
+    from django.core.management import call_command
+
+    from users.models import User
+
+    call_command("loaddata", "demo", verbosity=0)
+    acme = User.objects.get(email="creator@acme.example")
+    globex = User.objects.get(email="creator@globex.example")
+    source = WorkflowDefinition.objects.get(company=acme.company, slug="it-access-request")
+
+    client.force_login(acme)
+    bundle = client.get(reverse("admin:workflow_design_workflowdefinition_bundle_export", args=[source.pk])).content
+
+    client.force_login(globex)
+    response = client.post(BUNDLE_IMPORT, {"bundle_file": upload("demo.json", bundle), "create_missing_roles": "on"})
+    assert response.context["result"].ok, response.context["result"].errors
+    form = response.context["confirm_form"]
+    data = {name: form.initial.get(name) for name in ("document", "as_new_version", "create_missing_roles")}
+    response = client.post(BUNDLE_IMPORT, {**{k: v for k, v in data.items() if v}, "confirm": "1"})
+    assert response.status_code == 302
+    moved = WorkflowDefinition.objects.get(company=globex.company, slug="it-access-request")
+    assert json.loads(bundle) == json.loads(
+        client.get(reverse("admin:workflow_design_workflowdefinition_bundle_export", args=[moved.pk])).content
+    )
