@@ -11,6 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from conftest import admin_login
+from users.services import system_roles_ensure
 from workflow_design.models import WorkflowDefinition
 
 # Playwright's sync API keeps an event loop in the test thread; Django's ORM calls made by the
@@ -52,6 +53,9 @@ def add_transition(page, index: int, source: str, target: str, priority: int, co
 
 
 def test_demo_creator_designs_branching_workflow_in_one_save(page):
+    # A transactional test starts from a flushed database: the system roles the demo users
+    # belong to (made by a data migration) are created again first.
+    system_roles_ensure()
     call_command("loaddata", "demo", verbosity=0)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1600, "height": 1000})
