@@ -793,12 +793,18 @@ def main(argv: list[str] | None = None) -> int:
             if key not in only:
                 continue
             log(f"measuring {title}…")
+            before = len(report.sections)
             try:
                 step()
             except Exception as exc:  # noqa: BLE001 - a broken part is reported, the rest still runs
                 report.section(title).append(
                     Row(f"{title} could not be measured", f"{type(exc).__name__}: {exc}"[:160], "", False)
                 )
+            # Printed as it is measured: a long run shows its results before the final table.
+            for section_title, rows in report.sections[before:]:
+                log(f"  [{section_title}]")
+                for row in rows:
+                    log(f"    {row.target}: {row.measured} (limit {row.limit or '-'}) {row.verdict}")
 
         print()
         print(f"TicketFlower performance benchmark — {machine}")
