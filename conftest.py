@@ -7,6 +7,10 @@ import shutil
 
 import pytest
 
+# Playwright runs an event loop in the test thread; Django's ORM refuses to run beside one
+# unless told that these synchronous tests are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 from ticketflower.testing.factories import CompanyFactory, UserFactory
 
 
@@ -88,7 +92,6 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)

@@ -356,7 +356,9 @@ def _import_parsed(
     result.workflow = workflow
 
     # Tasks first, so the transition checks (task references, conditions over outputs) see them.
+    # All tasks are validated row by row and saved in one batch (constant queries).
     tasks: dict[str, TaskDefinition] = {}
+    task_rows: list[tuple[int, dict[str, Any]]] = []
     for i, data in enumerate(parsed["tasks"]):
         data = dict(data)
         role_slug = data.pop("assignee_role", None)
@@ -369,14 +371,18 @@ def _import_parsed(
                 )
                 continue
             data["assignee_role"] = roles[role_slug]
+        task_rows.append((i, data))
+    if task_rows:
         try:
-            task = services.task_create(user=user, workflow=workflow, **data)
-        except ValidationError as exc:
-            _add_validation_errors(result, f"tasks[{i}]", exc)
-            continue
-        tasks[task.slug] = task
-        result.created_tasks.append(task.slug)
-        report("tasks", i + 1)
+            created = services.tasks_create_many(user=user, workflow=workflow, rows=[d for _, d in task_rows])
+        except services.RowErrors as exc:
+            for position, error in exc.rows.items():
+                _add_validation_errors(result, f"tasks[{task_rows[position][0]}]", error)
+            return
+        for task in created:
+            tasks[task.slug] = task
+            result.created_tasks.append(task.slug)
+        report("tasks", len(parsed["tasks"]))
 
     # Ticket definitions before transitions: conditions over ticket.* are checked against them.
     for i, data in enumerate(parsed["tickets"]):
@@ -391,6 +397,7 @@ def _import_parsed(
         report("tickets", i + 1)
 
     bundle_task_slugs = {t["slug"] for t in parsed["tasks"]}
+    transition_rows: list[tuple[int, dict[str, Any]]] = []
     for i, data in enumerate(parsed["transitions"]):
         data = dict(data)
         skip = False
@@ -407,15 +414,19 @@ def _import_parsed(
                         f"transitions[{i}].{end}",
                         _('No task "%(slug)s" in this bundle.') % {"slug": slug},
                     )
-        if skip:
-            continue  # a task it names failed; that error is already reported
+        if not skip:  # a task it names failed; that error is already reported
+            transition_rows.append((i, data))
+    if transition_rows and not result.errors:
         try:
-            transition = services.transition_create(user=user, workflow=workflow, **data)
-        except ValidationError as exc:
-            _add_validation_errors(result, f"transitions[{i}]", exc)
-            continue
-        result.created_transitions.append(transition.slug)
-        report("transitions", i + 1)
+            created = services.transitions_create_many(
+                user=user, workflow=workflow, rows=[d for _, d in transition_rows]
+            )
+        except services.RowErrors as exc:
+            for position, error in exc.rows.items():
+                _add_validation_errors(result, f"transitions[{transition_rows[position][0]}]", error)
+            return
+        result.created_transitions.extend(t.slug for t in created)
+        report("transitions", len(parsed["transitions"]))
 
 
 def _ensure_roles(

@@ -14,10 +14,6 @@ from conftest import admin_login
 from users.services import system_roles_ensure
 from workflow_design.models import WorkflowDefinition
 
-# Playwright's sync API keeps an event loop in the test thread; Django's ORM calls made by the
-# test itself (fixture loading, checks) are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEMO_CREATOR = "creator@acme.example"

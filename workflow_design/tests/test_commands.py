@@ -42,7 +42,7 @@ def test_export_then_import_into_another_company_with_dry_run_first(tmp_path, co
     before = snapshot()
     out, err = run("import_workflow", str(target), "--company", company_b.slug, "--dry-run")
     assert "Dry run, nothing saved. Would create" in out and "30 tasks" in out
-    assert "tasks: 30/30" in err and "tasks: 3/30" in err  # progress while it runs
+    assert "tasks: 30/30" in err and "transitions: 31/31" in err  # progress while it runs
     assert snapshot() == before
 
     out, _ = run("import_workflow", str(target), "--company", company_b.slug)
