@@ -351,6 +351,10 @@ def objects_grant_after_load(*, objects: Iterable[models.Model]) -> None:
 # Many parts at once (bundles, new versions) ---------------------------------------------
 
 
+# Foreign keys that the batch services receive as loaded objects, never as raw ids.
+LOADED_RELATIONS = ["company", "workflow", "created_by", "assignee_role", "from_task", "to_task"]
+
+
 class RowErrors(ValidationError):
     """Several rows refused at once: `rows` maps each row's index to its ValidationError."""
 
@@ -396,7 +400,9 @@ def tasks_create_many(*, user, workflow: WorkflowDefinition, rows: Sequence[dict
     errors: dict[int, ValidationError] = {}
     for index, task in enumerate(tasks):
         try:
-            task.full_clean(validate_unique=False, validate_constraints=False)
+            # The related rows are in hand (read in this transaction), so their existence is
+            # not asked again row by row; clean() still checks they belong together.
+            task.full_clean(exclude=LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             errors[index] = exc
     taken = set(TaskDefinition.objects.filter(workflow=workflow).values_list("slug", flat=True))
@@ -437,7 +443,7 @@ def transitions_create_many(
     errors: dict[int, ValidationError] = {}
     for index, transition in enumerate(transitions):
         try:
-            transition.full_clean(validate_unique=False, validate_constraints=False)
+            transition.full_clean(exclude=LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             errors[index] = exc
     _refuse_duplicate_slugs(transitions, taken, errors)
