@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ticketflower.forms import ServerScopedModelForm
 
 from . import access, services
+from .admin_hardening import harden_other_admins
 from .forms import EmailUserChangeForm, EmailUserCreationForm
 from .models import Company, CompanyRole, User
 
@@ -215,3 +216,7 @@ class CompanyRoleAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
 
             return CompanyBoundForm
         return form
+
+
+# The admins of auth and django-axes are registered before this module is imported.
+harden_other_admins(admin.site)

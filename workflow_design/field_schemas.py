@@ -12,8 +12,10 @@ A field list is a JSON list of objects, one per field, in the order the form sho
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -190,11 +192,21 @@ def field_list_errors(fields: Any) -> list[str]:
             default_errors = _default_errors(field, default)
             errors.extend(f"{where}: {message}" for message in default_errors)
     if not errors:
-        try:
-            Draft202012Validator.check_schema(field_list_to_json_schema(fields))
-        except SchemaError as exc:
-            errors.append(_("The generated JSON Schema is invalid: %(msg)s") % {"msg": exc.message})
+        problem = _schema_problem(json.dumps(field_list_to_json_schema(fields), sort_keys=True))
+        if problem:
+            errors.append(_("The generated JSON Schema is invalid: %(msg)s") % {"msg": problem})
     return errors
+
+
+@lru_cache(maxsize=4096)
+def _schema_problem(schema_json: str) -> str:
+    """jsonschema's own check of a generated schema, remembered: the linter and the designer
+    check the same few hundred forms again and again, and each check builds a meta-validator."""
+    try:
+        Draft202012Validator.check_schema(json.loads(schema_json))
+    except SchemaError as exc:
+        return exc.message
+    return ""
 
 
 def _default_errors(field: dict[str, Any], default: Any) -> list[str]:
