@@ -303,7 +303,7 @@ class WorkflowDefinitionAdmin(
 
     def designer_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": ("title", "slug", "description")}),
+            (None, {"fields": ("title", "slug", "description", *(("opened_revision",) if obj is not None else ()))}),
             (
                 _("Workflow data fields"),
                 {"fields": ("fields", "fields_json_schema", "display_layout")},
@@ -410,9 +410,11 @@ class WorkflowDefinitionAdmin(
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.workflow_update(workflow=obj, user=request.user)
+            services.workflow_update(
+                workflow=obj, user=request.user, expected_revision=form.cleaned_data.get("opened_revision")
+            )
             return
-        data = {name: value for name, value in form.cleaned_data.items() if name != "company"}
+        data = {name: value for name, value in form.cleaned_data.items() if name not in ("company", "opened_revision")}
         created = services.workflow_create(user=request.user, company=self.new_company(request, form), **data)
         # The admin keeps using the form's instance (inlines, messages): make it the saved row.
         for field in created._meta.concrete_fields:

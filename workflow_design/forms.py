@@ -60,11 +60,19 @@ class SaveErrorsMixin:
 
 
 class WorkflowDefinitionForm(SaveErrorsMixin, ServerScopedModelForm):
+    # The revision the page was opened at: the save is refused if someone saved since.
+    opened_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = WorkflowDefinition
         fields = ("title", "slug", "description", "ext_ref", "fields", "display_layout")
         field_classes = {"ext_ref": JSONListField, "fields": JSONListField, "display_layout": JSONListField}
         widgets = {"ext_ref": _editor("ext_ref"), "fields": _editor("field_list"), "display_layout": _editor("layout")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["opened_revision"].initial = self.instance.revision
 
 
 class TaskDefinitionForm(SaveErrorsMixin, ServerScopedModelForm):

@@ -143,3 +143,38 @@ def test_publish_and_new_version_are_audited(company_a, creator_a):
     assert AuditEntry.objects.filter(content_type__model="taskdefinition", action="created").count() == 4
     workflow_publish(workflow=new, user=creator_a)
     assert audit_entries_of(workflow).filter(action="archived").exists()
+
+
+@pytest.mark.django_db
+def test_admin_second_save_of_stale_page_refused(client, company_a, creator_a):
+    from django.test import Client
+
+    from ticketflower.testing.factories import UserFactory
+
+    workflow = WorkflowFactory(company=company_a, title="Original", slug="shared-flow")
+    other = UserFactory(company=company_a, email="other@alpha.example", creator=True)
+    url = reverse("admin:workflow_design_workflowdefinition_change", args=[workflow.pk])
+    client.force_login(creator_a)
+    page = client.get(url).content.decode()
+    assert f'name="opened_revision" value="{workflow.revision}"' in page
+
+    def post(who, title):
+        data = {
+            "title": title,
+            "slug": "shared-flow",
+            "description": "",
+            "ext_ref": "[]",
+            "fields": "[]",
+            "display_layout": "[]",
+            "opened_revision": str(workflow.revision),
+            **{f"{p}-{k}": "0" for p in ("tasks", "transitions") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        }
+        return who.post(url, data)
+
+    second = Client()
+    second.force_login(other)
+    assert post(second, "First editor's title").status_code == 302
+    refused = post(client, "Second editor's title")
+    assert refused.status_code == 200
+    assert "Someone else changed the workflow shared-flow" in refused.content.decode()
+    assert WorkflowDefinition.objects.get(pk=workflow.pk).title == "First editor's title"
