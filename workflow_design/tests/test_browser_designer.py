@@ -98,7 +98,8 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     index = row.get_attribute("id").split("-")[-1]
     add_output_field(page, int(index), "Serial Number", "Serial number", "text")
     page.click("input[name=_continue]")
-    assert page.locator("p.errornote").is_visible()
+    # expect() waits for the refused page to arrive; a bare is_visible() would race the reload.
+    expect(page.locator("p.errornote")).to_be_visible()
     error = page.locator(f"#tasks-{index} ul.errorlist").inner_text()
     assert "Field 1 (Serial Number): the name must start with a lower-case letter" in error
     page.screenshot(path=str(ARTIFACTS / "designer-field-name-error.png"), full_page=True)
