@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import partialmethod
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
@@ -483,8 +484,37 @@ class WorkflowDefinitionAdmin(
         services.workflow_delete(workflow=obj, user=request.user)
 
 
+class OpenedRevisionAdminMixin:
+    """A task or transition page remembers its workflow's revision; a stale save is refused."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if kwargs.get("fields"):
+            # A form field, not a model field: the model form must not look for it.
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "opened_revision"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+        revision = obj.workflow.revision
+
+        class OpenedRevisionForm(form):
+            opened_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=revision)
+
+        return OpenedRevisionForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and fieldsets:
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": (*options["fields"], "opened_revision")})
+        return fieldsets
+
+    @staticmethod
+    def expected_revision(form) -> int | None:
+        return form.cleaned_data.get("opened_revision")
+
+
 @admin.register(TaskDefinition)
-class TaskDefinitionAdmin(TaskTransferAdminMixin, DesignerAdminMixin, DesignModelAdmin):
+class TaskDefinitionAdmin(TaskTransferAdminMixin, OpenedRevisionAdminMixin, DesignerAdminMixin, DesignModelAdmin):
     form = TaskDefinitionForm
     company_field = False  # a task belongs to its workflow's company
     list_display = (
@@ -538,8 +568,9 @@ class TaskDefinitionAdmin(TaskTransferAdminMixin, DesignerAdminMixin, DesignMode
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
         data.pop("workflow", None)
+        data.pop("opened_revision", None)
         if change:
-            services.task_update(task=obj, user=request.user, **data)
+            services.task_update(task=obj, user=request.user, expected_revision=self.expected_revision(form), **data)
             return
         data = {name: value for name, value in form.cleaned_data.items() if name != "workflow"}
         created = services.task_create(user=request.user, workflow=form.cleaned_data["workflow"], **data)
@@ -550,7 +581,9 @@ class TaskDefinitionAdmin(TaskTransferAdminMixin, DesignerAdminMixin, DesignMode
 
 
 @admin.register(WorkflowTransition)
-class WorkflowTransitionAdmin(TransitionTransferAdminMixin, DesignerAdminMixin, DesignModelAdmin):
+class WorkflowTransitionAdmin(
+    TransitionTransferAdminMixin, OpenedRevisionAdminMixin, DesignerAdminMixin, DesignModelAdmin
+):
     form = WorkflowTransitionForm
     company_field = False  # a transition belongs to its workflow's company
     list_display = ("__str__", "workflow", "priority", "condition", "slug", "status", "updated_at")
@@ -570,8 +603,11 @@ class WorkflowTransitionAdmin(TransitionTransferAdminMixin, DesignerAdminMixin, 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
         data.pop("workflow", None)
+        data.pop("opened_revision", None)
         if change:
-            services.transition_update(transition=obj, user=request.user, **data)
+            services.transition_update(
+                transition=obj, user=request.user, expected_revision=self.expected_revision(form), **data
+            )
             return
         data = {name: value for name, value in form.cleaned_data.items() if name != "workflow"}
         created = services.transition_create(user=request.user, workflow=form.cleaned_data["workflow"], **data)

@@ -11,7 +11,7 @@ from ticketflower.testing.factories import TaskFactory, TicketFactory, WorkflowF
 from workflow_design import services
 from workflow_design.access import audit_entries_for, audit_entries_of
 from workflow_design.audit import audit_channel
-from workflow_design.models import AuditEntry, WorkflowDefinition
+from workflow_design.models import AuditEntry, TaskDefinition, WorkflowDefinition
 
 
 @pytest.mark.django_db
@@ -178,3 +178,31 @@ def test_admin_second_save_of_stale_page_refused(client, company_a, creator_a):
     assert refused.status_code == 200
     assert "Someone else changed the workflow shared-flow" in refused.content.decode()
     assert WorkflowDefinition.objects.get(pk=workflow.pk).title == "First editor's title"
+
+
+@pytest.mark.django_db
+def test_admin_task_page_stale_save_refused(client, company_a, creator_a):
+    task = TaskFactory(workflow=WorkflowFactory(company=company_a), slug="review", title="Review")
+    url = reverse("admin:workflow_design_taskdefinition_change", args=[task.pk])
+    client.force_login(creator_a)
+    page = client.get(url).content.decode()
+    opened = WorkflowDefinition.objects.get(pk=task.workflow_id).revision
+    assert f'name="opened_revision" value="{opened}"' in page
+    services.task_update(task=task, user=creator_a, title="Changed meanwhile")  # another editor
+    response = client.post(
+        url,
+        {
+            "title": "Mine",
+            "slug": "review",
+            "position": "1",
+            "task_type": "FORM",
+            "description": "",
+            "assignee_role": "",
+            "input_schema": "[]",
+            "output_schema": "[]",
+            "opened_revision": str(opened),
+        },
+    )
+    assert response.status_code == 200
+    assert "Someone else changed the workflow" in response.content.decode()
+    assert TaskDefinition.objects.get(pk=task.pk).title == "Changed meanwhile"
