@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 from django.urls import reverse
 
-from ticketflower.testing.factories import TaskFactory, TicketFactory, WorkflowFactory, simple_workflow
+from ticketflower.testing.factories import TaskFactory, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from workflow_design import services
 from workflow_design.access import audit_entries_for, audit_entries_of
 from workflow_design.audit import audit_channel
@@ -206,3 +206,41 @@ def test_admin_task_page_stale_save_refused(client, company_a, creator_a):
     assert response.status_code == 200
     assert "Someone else changed the workflow" in response.content.decode()
     assert TaskDefinition.objects.get(pk=task.pk).title == "Changed meanwhile"
+
+
+@pytest.mark.django_db
+def test_audit_channel_follows_the_path(client, company_a, creator_a, tmp_path):
+    import json as json_module
+
+    from django.core.management import call_command
+
+    from workflow_design.bundles import bundle_export
+
+    client.force_login(creator_a)
+    response = client.post(
+        "/api/workflow/workflows/", {"title": "Via API", "slug": "via-api"}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    via_api = WorkflowDefinition.objects.get(slug="via-api")
+    assert audit_entries_of(via_api).get(action="created").channel == "api"
+
+    bundle = tmp_path / "bundle.json"
+    from workflow_design.lifecycle import workflow_publish
+
+    source = simple_workflow(company_a, tasks=1)
+    workflow_publish(workflow=source, user=creator_a)  # the import becomes its next draft version
+    bundle.write_text(json_module.dumps(bundle_export(workflow=source)))
+    other = UserFactory(company=company_a, email="cli@alpha.example", creator=True)
+    before = set(AuditEntry.objects.values_list("pk", flat=True))
+    call_command(
+        "import_workflow",
+        str(bundle),
+        "--company",
+        company_a.slug,
+        "--user",
+        other.email,
+        "--as-new-version",
+        stdout=None,
+    )
+    channels = set(AuditEntry.objects.exclude(pk__in=before).values_list("channel", flat=True))
+    assert channels == {"command"}

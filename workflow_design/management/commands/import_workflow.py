@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ticketflower import uploads
+from workflow_design.audit import audit_channel
 from workflow_design.bundles import bundle_import
+from workflow_design.models import AuditChannel
 
 from ._transfer import acting_user, company_by_slug
 
@@ -67,15 +69,16 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {part}: {done}/{total}")
 
         try:
-            result = bundle_import(
-                user=actor,
-                document=document,
-                dry_run=dry_run,
-                as_new_version=as_new_version,
-                create_missing_roles=create_missing_roles,
-                company=target,
-                progress=progress,
-            )
+            with audit_channel(AuditChannel.COMMAND):
+                result = bundle_import(
+                    user=actor,
+                    document=document,
+                    dry_run=dry_run,
+                    as_new_version=as_new_version,
+                    create_missing_roles=create_missing_roles,
+                    company=target,
+                    progress=progress,
+                )
         except (PermissionDenied, ValidationError) as exc:
             raise CommandError("; ".join(getattr(exc, "messages", [str(exc)])))
 
