@@ -8,13 +8,16 @@ importing user. Resources only parse cells: the rules live in the models (run th
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
+from import_export.results import RowResult
 
 from ticketflower import uploads
 from users import access as user_access
@@ -243,6 +246,20 @@ def _widget_for(django_field):
     return None
 
 
+@dataclass
+class _PendingRow:
+    """A valid new row waiting for its workflow's batch: its number, cells and import result."""
+
+    number: int
+    row: dict
+    instance: Any
+    result: RowResult | None = None
+
+
+def _unsaved(reason: str) -> ValidationError:
+    return ValidationError(_("This row could not be saved: %(reason)s") % {"reason": reason})
+
+
 class DesignResource(resources.ModelResource):
     """Shared import logic: the importing user, their company and slug look-ups in batches."""
 
@@ -254,6 +271,7 @@ class DesignResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
         self.company = company
+        self._pending: list[_PendingRow] = []
 
     # Import ------------------------------------------------------------------------
 
@@ -289,7 +307,7 @@ class DesignResource(resources.ModelResource):
         self.newest_draft: dict[str, WorkflowDefinition] = {}
         self.latest_version: dict[str, int] = {}
         visible = of_company(visible=access.workflows_for(self.user), company=self.company)
-        for workflow in visible.filter(slug__in=slugs):
+        for workflow in visible.filter(slug__in=slugs).select_related("company"):
             self.workflows[(workflow.slug, workflow.version)] = workflow
             self.latest_version[workflow.slug] = max(self.latest_version.get(workflow.slug, 0), workflow.version)
             if workflow.status == DefinitionStatus.DRAFT:
@@ -327,6 +345,10 @@ class DesignResource(resources.ModelResource):
         # Dry runs save too, inside the transaction import-export rolls back, so the preview
         # runs exactly the rules the real import runs.
         self.before_save_instance(instance, row, **kwargs)
+        if is_create and self.create_many is not None:
+            # Validated already; created with the other new rows of its workflow at the end.
+            self._pending.append(_PendingRow(number=kwargs["row_number"], row=row, instance=instance))
+            return
         self.do_instance_save(instance, is_create)
         self.after_save_instance(instance, row, **kwargs)
 
@@ -340,15 +362,76 @@ class DesignResource(resources.ModelResource):
             messages = "; ".join(str(error.error) for error in result.errors)
             result.errors = []
             result.import_type = result.IMPORT_TYPE_INVALID
-            result.validation_error = ValidationError(
-                _("This row could not be saved: %(reason)s") % {"reason": messages}
-            )
+            result.validation_error = _unsaved(messages)
+        pending = self._pending[-1] if self._pending else None
+        if pending is not None and pending.number == kwargs.get("row_number") and pending.result is None:
+            if result.import_type == RowResult.IMPORT_TYPE_NEW:
+                pending.result = result
+            else:
+                self._pending.pop()
         return result
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
         # All or nothing: one invalid row rolls back every row of the file.
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)
+
+    # New rows in batches -------------------------------------------------------------
+
+    # A batch service `(user=, workflow=, rows=)` that creates the new rows of one workflow
+    # with every model rule and raises `services.RowErrors`; None saves each row on its own.
+    create_many = None
+    create_fields: tuple[str, ...] = ()
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        self._pending = []
+        result = super().import_data_inner(
+            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+        )
+        # Inside the import's transaction: a dry run creates them too and is rolled back.
+        pending, self._pending = self._pending, []
+        if pending:
+            self.create_pending(pending, result)
+        return result
+
+    def create_pending(self, pending: list[_PendingRow], result) -> None:
+        """Create the new rows per workflow; a refused row is reported as that row's error."""
+        by_workflow: dict[int, list[_PendingRow]] = {}
+        for entry in pending:
+            by_workflow.setdefault(entry.instance.workflow.pk, []).append(entry)
+        for entries in by_workflow.values():
+            workflow = entries[0].instance.workflow
+            rows = [self.field_data(entry.instance, self.create_fields) for entry in entries]
+            try:
+                created = type(self).create_many(user=self.user, workflow=workflow, rows=rows)
+            except services.RowErrors as exc:
+                for index, error in exc.rows.items():
+                    self.refuse_row(result, entries[index], error)
+                continue
+            except ValidationError as exc:
+                for entry in entries:
+                    self.refuse_row(result, entry, exc)
+                continue
+            except DatabaseError as exc:
+                for entry in entries:
+                    self.refuse_row(result, entry, _unsaved(str(exc)))
+                continue
+            for entry, obj in zip(entries, created, strict=True):
+                entry.instance.pk = obj.pk
+                entry.instance.created_by = obj.created_by
+                if entry.result is not None:
+                    entry.result.object_id = obj.pk
+        result.invalid_rows.sort(key=lambda invalid: invalid.number)
+
+    def refuse_row(self, result, entry: _PendingRow, error: ValidationError) -> None:
+        row_result = entry.result
+        if row_result is not None:
+            if row_result.import_type in result.totals:
+                result.totals[row_result.import_type] -= 1
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = error
+        result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+        result.append_invalid_row(entry.number, entry.row, error)
 
 
 class WorkflowResource(DesignResource):
@@ -419,6 +502,10 @@ class TaskResource(DesignResource):
         export_order = fields
         import_id_fields = ("workflow", "slug")
         clean_model_instances = True
+        # Not import-export's bulk path (which skips the rules): it only drops the savepoint
+        # around each row. New rows write nothing until their batch; updates go through the
+        # services, each in its own transaction.
+        use_bulk = True
         skip_unchanged = True
         report_skipped = True
         import_permission_code = "import"
@@ -460,23 +547,43 @@ class TaskResource(DesignResource):
     def init_instance(self, row=None):
         return TaskDefinition(company=self.company)
 
+    create_many = staticmethod(services.tasks_create_many)
+    create_fields = (
+        "slug",
+        "title",
+        "description",
+        "task_type",
+        "position",
+        "assignee_role",
+        "input_schema",
+        "output_schema",
+    )
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if import_validation_errors or instance.pk is not None:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+            return
+        # A new row: every model rule, in Python. Its workflow and role come from the rows
+        # read for this file; slug uniqueness is checked for the whole batch at the end.
+        workflow = instance.workflow
+        if workflow.status != DefinitionStatus.DRAFT:
+            raise ValidationError(
+                {
+                    "workflow": _("%(object)s is %(status)s and read-only; create a new version to change it.")
+                    % {"object": workflow, "status": DefinitionStatus(workflow.status).label.lower()}
+                }
+            )
+        instance.company_id = workflow.company_id
+        instance.version = workflow.version
+        instance.full_clean(exclude=services.LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
+
     def before_save_instance(self, instance, row, **kwargs):
         instance.company_id = instance.workflow.company_id
 
     def do_instance_save(self, instance, is_create):
-        names = (
-            "slug",
-            "title",
-            "description",
-            "task_type",
-            "position",
-            "assignee_role",
-            "input_schema",
-            "output_schema",
-        )
         if is_create:
             created = services.task_create(
-                user=self.user, workflow=instance.workflow, **self.field_data(instance, names)
+                user=self.user, workflow=instance.workflow, **self.field_data(instance, self.create_fields)
             )
             instance.pk = created.pk
         else:

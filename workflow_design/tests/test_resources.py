@@ -200,3 +200,51 @@ def test_formula_like_title_is_neutralised_in_csv_and_xlsx_and_restored_on_impor
     assert cell.data_type == "s" and cell.value.startswith("'") and cell.value[1:].strip() == title.strip()
     assert errors_of(run_import(WorkflowDefinition, creator_b, export(WorkflowDefinition, creator_a, SafeCSV))) == []
     assert WorkflowDefinition.objects.get(company=company_b).title == title
+
+
+def _task_rows(count: int) -> bytes:
+    rows = "".join(f"purchase,,bulk-{i},Bulk {i},FORM,{i},manager,[],[]\n" for i in range(count))
+    header = "workflow,workflow_version,slug,title,task_type,position,assignee_role,input_schema,output_schema\n"
+    return (header + rows).encode()
+
+
+def _queries_to_import(user, count: int, *, dry_run: bool) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = run_import(TaskDefinition, user, _task_rows(count), dry_run=dry_run)
+    assert errors_of(result) == []
+    assert result.totals["new"] == count
+    return len(queries)
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["preview", "import"])
+def test_new_task_rows_import_in_a_nearly_constant_number_of_queries(dry_run, creator_a, company_a):
+    rich_workflow(company_a, creator_a)
+    small = _queries_to_import(creator_a, 10, dry_run=True)
+    large = _queries_to_import(creator_a, 100, dry_run=dry_run)
+    assert large < 2 * small, (small, large)
+    expected = 100 if not dry_run else 0
+    assert TaskDefinition.objects.filter(slug__startswith="bulk-").count() == expected
+
+
+def test_slug_repeated_in_a_file_is_the_later_rows_error_and_nothing_is_written(creator_a, company_a):
+    rich_workflow(company_a, creator_a)
+    before = snapshot()
+    data = _task_rows(3) + b"purchase,,bulk-1,Again,FORM,9,,[],[]\n"
+    for dry_run in (True, False):
+        result = run_import(TaskDefinition, creator_a, data, dry_run=dry_run)
+        assert errors_of(result) == ["row 4 slug: This workflow already has a task definition with this slug."]
+        assert result.totals["new"] == 3 and result.totals["invalid"] == 1
+        assert snapshot() == before
+
+
+def test_new_task_in_a_published_workflow_is_refused_on_its_row(creator_a, company_a):
+    live = WF(company=company_a, slug="live", title="Live")
+    WorkflowDefinition.objects.filter(pk=live.pk).update(status="published")
+    before = snapshot()
+    result = run_import(TaskDefinition, creator_a, b"workflow,workflow_version,slug,title\nlive,1,extra,Extra\n")
+    assert [e.split(":")[0] for e in errors_of(result)] == ["row 1 workflow"]
+    assert "read-only" in errors_of(result)[0]
+    assert snapshot() == before
