@@ -180,10 +180,8 @@ class DefinitionViewSet(viewsets.ModelViewSet):
     # Object permission the action needs besides "view" (which the queryset already applies).
     object_actions = {"update": "change", "partial_update": "change", "destroy": "delete"}
 
-    def scope(self, user):  # pragma: no cover - every subclass sets it
-        raise NotImplementedError
-
     def get_queryset(self):
+        # Each viewset's `scope(user)` reads its model through the access layer.
         return self.scope(self.request.user)
 
     def get_object(self):

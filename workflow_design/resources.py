@@ -36,7 +36,10 @@ JSON_COLUMNS = frozenset(
 
 
 class _SafeFormat(Format):
-    """Reads bytes through `ticketflower.uploads` (size caps, encodings, messages), never text."""
+    """Reads bytes through `ticketflower.uploads` (size caps, encodings, messages), never text.
+
+    Each format defines `read_rows(data: bytes) -> (headers, rows)` with its reader.
+    """
 
     title = ""
     extension = ""
@@ -66,9 +69,6 @@ class _SafeFormat(Format):
 
     def can_export(self):
         return True
-
-    def read_rows(self, data: bytes) -> tuple[list[str], list[list[Any]]]:
-        raise NotImplementedError
 
     def create_dataset(self, in_stream, **kwargs):
         if isinstance(in_stream, str):
