@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from django.db import models
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
@@ -44,16 +44,14 @@ def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
     if not user.is_workflow_creator:
         return model._default_manager.none()
     codename = f"{action}_{model._meta.model_name}"
-    # accept_global_perms=False: the creator role's model permissions must not widen the
-    # result to every company's rows; only object permissions count.
-    return get_objects_for_user(
-        user,
-        f"{model._meta.app_label}.{codename}",
-        klass=model._default_manager.all(),
-        use_groups=True,
-        accept_global_perms=False,
-        with_superuser=False,
-    )
+    # Only object permissions count (the creator role's model permissions would otherwise widen
+    # the result to every company's rows). One `pk IN (group rows UNION user rows)` over the
+    # direct foreign-key tables: cheaper than guardian's OR of two subqueries that each join
+    # the definitions table again.
+    granted = {"permission__codename": codename, "permission__content_type__app_label": model._meta.app_label}
+    by_group = get_group_obj_perms_model(model).objects.filter(group__user=user, **granted).values("content_object_id")
+    by_user = get_user_obj_perms_model(model).objects.filter(user=user, **granted).values("content_object_id")
+    return model._default_manager.filter(pk__in=by_group.union(by_user))
 
 
 def workflows_for(user, action: str = "view") -> QuerySet[WorkflowDefinition]:
