@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
-from django.utils.translation import gettext_lazy as _
 
 from .models import User
 
@@ -17,9 +16,3 @@ class EmailUserChangeForm(UserChangeForm):
         model = User
         fields = "__all__"
         field_classes = {"email": forms.EmailField}
-
-
-class EmailAuthenticationFormMixin:
-    """Labels the login field as an email address on login pages."""
-
-    username_label = _("Email address")

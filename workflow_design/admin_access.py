@@ -22,7 +22,14 @@ from users.models import Company, CompanyRole, User
 
 from . import access
 from .access import audit_entries_of
-from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from .models import (
+    DefinitionStatus,
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+    definition_company_id,
+)
 
 ACCESS_QUERYSETS = {
     WorkflowDefinition: access.workflows_for,
@@ -30,12 +37,6 @@ ACCESS_QUERYSETS = {
     WorkflowTransition: access.transitions_for,
     TicketDefinition: access.tickets_for,
 }
-
-
-def _company_id_of(obj) -> int | None:
-    if isinstance(obj, WorkflowTransition):
-        return obj.workflow.company_id
-    return getattr(obj, "company_id", None)
 
 
 def definition_is_editable(obj) -> bool:
@@ -120,7 +121,7 @@ class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
         obj = self.get_object(request, object_pk)
         if obj is None or not self._may_manage_object_permissions(request, obj):
             raise Http404(_("Not found."))
-        if not user_access.users_of_same_company(request.user, _company_id_of(obj)).filter(pk=user_id).exists():
+        if not user_access.users_of_same_company(request.user, definition_company_id(obj)).filter(pk=user_id).exists():
             raise Http404(_("Not found."))
         return super().obj_perms_manage_user_view(request, object_pk, user_id)
 
@@ -135,7 +136,7 @@ class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
     def _groups_for(self, request, obj):
         if request.user.is_superuser:
             return Group.objects.all()
-        return user_access.groups_of_company(_company_id_of(obj))
+        return user_access.groups_of_company(definition_company_id(obj))
 
     def get_obj_perms_user_select_form(self, request):
         base = super().get_obj_perms_user_select_form(request)
@@ -145,7 +146,7 @@ class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
                 email = self.cleaned_data["user"]
                 obj = request.permissions_object
                 user = (
-                    user_access.users_of_same_company(request.user, _company_id_of(obj))
+                    user_access.users_of_same_company(request.user, definition_company_id(obj))
                     .filter(email__iexact=email)
                     .first()
                 )

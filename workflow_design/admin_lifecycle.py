@@ -29,43 +29,53 @@ def _refusal_text(workflow: WorkflowDefinition, exc: ValidationError) -> str:
     return _("%(workflow)s: %(reasons)s") % {"workflow": workflow, "reasons": " ".join(exc.messages)}
 
 
-@admin.action(description=gettext_lazy("Publish selected draft workflows"))
-def publish_selected(modeladmin, request, queryset):
+def _run_on_each(modeladmin, request, queryset, *, need: str, service, done_message) -> None:
+    """Run one lifecycle service per selected workflow; report what went through and what not."""
     done, refused = [], []
-    for workflow in modeladmin.lifecycle_targets(request, queryset, "change"):
+    for workflow in modeladmin.lifecycle_targets(request, queryset, need):
         try:
-            lifecycle.workflow_publish(workflow=workflow, user=request.user)
+            result = service(workflow=workflow, user=request.user)
         except ValidationError as exc:
             refused.append(_refusal_text(workflow, exc))
         else:
-            done.append(str(workflow))
-    modeladmin.report_lifecycle(request, _("Published: %(list)s."), done, refused)
+            done.append(str(result))
+    modeladmin.report_lifecycle(request, done_message, done, refused)
+
+
+@admin.action(description=gettext_lazy("Publish selected draft workflows"))
+def publish_selected(modeladmin, request, queryset):
+    _run_on_each(
+        modeladmin,
+        request,
+        queryset,
+        need="change",
+        service=lifecycle.workflow_publish,
+        done_message=_("Published: %(list)s."),
+    )
 
 
 @admin.action(description=gettext_lazy("Create a new draft version of the selected workflows"))
 def new_version_selected(modeladmin, request, queryset):
-    done, refused = [], []
-    for workflow in modeladmin.lifecycle_targets(request, queryset, "view"):
-        try:
-            created = lifecycle.workflow_new_version(workflow=workflow, user=request.user)
-        except ValidationError as exc:
-            refused.append(_refusal_text(workflow, exc))
-        else:
-            done.append(str(created))
-    modeladmin.report_lifecycle(request, _("New draft versions: %(list)s."), done, refused)
+    _run_on_each(
+        modeladmin,
+        request,
+        queryset,
+        need="view",
+        service=lifecycle.workflow_new_version,
+        done_message=_("New draft versions: %(list)s."),
+    )
 
 
 @admin.action(description=gettext_lazy("Archive selected published workflows"))
 def archive_selected(modeladmin, request, queryset):
-    done, refused = [], []
-    for workflow in modeladmin.lifecycle_targets(request, queryset, "change"):
-        try:
-            lifecycle.workflow_archive(workflow=workflow, user=request.user)
-        except ValidationError as exc:
-            refused.append(_refusal_text(workflow, exc))
-        else:
-            done.append(str(workflow))
-    modeladmin.report_lifecycle(request, _("Archived: %(list)s."), done, refused)
+    _run_on_each(
+        modeladmin,
+        request,
+        queryset,
+        need="change",
+        service=lifecycle.workflow_archive,
+        done_message=_("Archived: %(list)s."),
+    )
 
 
 LIFECYCLE_ACTIONS = (publish_selected, new_version_selected, archive_selected)

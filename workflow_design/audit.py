@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from .models import AuditAction, AuditChannel, AuditEntry, WorkflowTransition
+from .models import AuditAction, AuditChannel, AuditEntry, definition_company_id
 
 _channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default=AuditChannel.CODE)
 
@@ -66,16 +66,10 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def _company_id(obj: models.Model) -> int:
-    if isinstance(obj, WorkflowTransition):
-        return obj.workflow.company_id
-    return obj.company_id  # type: ignore[attr-defined]
-
-
 def _entry(*, actor, obj: models.Model, action: str, changes: dict | None, content_type) -> AuditEntry:
     real_actor = actor if actor is not None and getattr(actor, "pk", None) else None
     return AuditEntry(
-        company_id=_company_id(obj),
+        company_id=definition_company_id(obj),
         actor=real_actor,
         actor_email=getattr(real_actor, "email", "") or "",
         channel=current_channel(),

@@ -427,6 +427,13 @@ class TicketDefinition(TimeStampedModel):
         _raise_collected(errors)
 
 
+def definition_company_id(obj: models.Model) -> int | None:
+    """The company that owns a definition; a transition belongs to its workflow's company."""
+    if isinstance(obj, WorkflowTransition):
+        return obj.workflow.company_id
+    return getattr(obj, "company_id", None)
+
+
 # django-guardian direct foreign-key object permissions: one joinable table per model and
 # kind, so access filtering is a plain join instead of a cast of a generic object_pk.
 class WorkflowDefinitionUserObjectPermission(UserObjectPermissionBase):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -235,12 +235,15 @@ def _unique_transition_slug(workflow: WorkflowDefinition, base: str, exclude_pk:
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
     )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return _free_slug(base, taken)
+
+
+def _free_slug(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`… whichever is not taken yet."""
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 @transaction.atomic
@@ -343,11 +346,6 @@ def ticket_delete(*, ticket: TicketDefinition, user) -> None:
     ticket.delete()
 
 
-def objects_grant_after_load(*, objects: Iterable[models.Model]) -> None:
-    """Fixture loading saves rows raw; this gives them the same permissions as any other path."""
-    definitions_grant_company_access(objects=list(objects))
-
-
 # Many parts at once (bundles, new versions) ---------------------------------------------
 
 
@@ -433,11 +431,9 @@ def transitions_create_many(
         transition = WorkflowTransition(workflow=workflow)
         _apply(transition, data)
         if not transition.slug:
-            base = transition_default_slug(from_task=transition.from_task, to_task=transition.to_task)
-            slug, n = base, 2
-            while slug in used:
-                slug, n = f"{base}-{n}", n + 1
-            transition.slug = slug
+            transition.slug = _free_slug(
+                transition_default_slug(from_task=transition.from_task, to_task=transition.to_task), used
+            )
         used.add(transition.slug)
         transitions.append(transition)
     errors: dict[int, ValidationError] = {}
