@@ -138,7 +138,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     def has_system_role(self, role: str) -> bool:
-        # Reads the prefetched groups when a caller prefetched them; one query otherwise.
+        # The groups are read once per user object and kept as a prefetch: a request checks the
+        # roles many times (every admin hook, every access-layer call), and `groups.add()` /
+        # `groups.remove()` on this user drop the prefetch, so a change is seen at once.
+        if "groups" not in getattr(self, "_prefetched_objects_cache", {}):
+            models.prefetch_related_objects([self], "groups")
         return any(group.name == role for group in self.groups.all())
 
     @property

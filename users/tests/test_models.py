@@ -66,3 +66,30 @@ def test_createsuperuser_asks_for_email_only(monkeypatch):
     boss = User.objects.get(email="boss@example.com")
     assert boss.is_superuser and boss.is_staff and boss.company is None
     assert boss.check_password("Very-strong-pass-1")
+
+
+@pytest.mark.django_db
+def test_system_roles_read_once_per_user_object(django_assert_num_queries):
+    user = UserFactory(company=CompanyFactory(), creator=True)
+    user = User.objects.get(pk=user.pk)
+
+    with django_assert_num_queries(1):
+        checks = [user.is_workflow_creator, user.is_company_admin, user.is_workflow_creator]
+
+    assert checks == [True, False, True]
+
+
+@pytest.mark.django_db
+def test_system_roles_see_a_change_made_through_the_user():
+    from django.contrib.auth.models import Group
+
+    from users import roles
+
+    user = UserFactory(company=CompanyFactory(), creator=True)
+    assert user.is_workflow_creator and not user.is_company_admin
+
+    user.groups.add(Group.objects.get(name=roles.COMPANY_ADMIN))
+    user.groups.remove(Group.objects.get(name=roles.WORKFLOW_CREATOR))
+
+    assert user.is_company_admin
+    assert not user.is_workflow_creator

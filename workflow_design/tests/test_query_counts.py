@@ -261,6 +261,9 @@ def test_admin_workflow_history_queries_constant(client, company_a, creator_a, d
     with django_assert_max_num_queries(count):
         response = _get(client, url)
     assert len(response.context["entries"]) == LARGE + 1
+    # Session, user, the user's roles (once), the object, the page's count and rows, the
+    # sidebar's permissions: the roles are not re-read by every permission check.
+    assert count <= 12
 
 
 # API lists ---------------------------------------------------------------------------------
