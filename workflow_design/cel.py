@@ -16,6 +16,7 @@ what the runtime would otherwise discover on a live ticket:
 from __future__ import annotations
 
 import ast as python_ast
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -90,6 +91,22 @@ class ConditionScope:
     def fields_of(self, root: str) -> dict[str, FieldInfo] | None:
         return {"output": self.output, "workflow": self.workflow, "ticket": self.ticket}[root]
 
+    @functools.cached_property
+    def check_key(self) -> tuple:
+        """Everything a condition's check reads from this scope except the output form's owner,
+        which only one message names (see `ConditionChecker`). Scopes are not changed once made."""
+
+        def frozen(fields: dict[str, FieldInfo] | None) -> tuple | None:
+            return None if fields is None else tuple(fields.items())
+
+        return (
+            frozen(self.output),
+            frozen(self.workflow),
+            frozen(self.ticket),
+            self.ticket_owners,
+            self.no_output_reason,
+        )
+
 
 def _infos(fields: Any) -> dict[str, FieldInfo]:
     return {name: FieldInfo(field_kind(f), _choices_of(f)) for name, f in fields_by_name(fields).items()}
@@ -144,6 +161,33 @@ def scope_for(*, workflow, from_task, ticket_definitions: Iterable[Any] | None =
         ticket_owners=", ".join(f"{t.title} ({t.slug})" for t in ticket_definitions),
         no_output_reason=reason,
     )
+
+
+class WorkflowConditionScopes:
+    """The scopes of every transition of one workflow.
+
+    What the scopes have in common (the workflow's fields, the fields of the ticket definitions
+    using it) is worked out once; only the output form differs from one source task to the next.
+    """
+
+    def __init__(self, *, workflow, ticket_definitions: Iterable[Any]) -> None:
+        self._start = scope_for(workflow=workflow, from_task=None, ticket_definitions=ticket_definitions)
+        self._by_task: dict[Any, ConditionScope] = {}
+
+    def for_task(self, from_task) -> ConditionScope:
+        """The scope of a transition leaving `from_task` (`None` for a start transition)."""
+        if from_task is None:
+            return self._start
+        scope = self._by_task.get(from_task.pk)
+        if scope is None:
+            scope = dataclasses.replace(
+                self._start,
+                output=_infos(from_task.output_schema),
+                output_owner=from_task.title or from_task.slug,
+                no_output_reason="",
+            )
+            self._by_task[from_task.pk] = scope
+        return scope
 
 
 # Parsing ---------------------------------------------------------------------------------
@@ -247,6 +291,7 @@ class _Checker:
         self.scope = scope
         self.errors: list[str] = []
         self.bound: list[str] = []
+        self.named_output_owner = False
 
     def error(self, message: str) -> None:
         if message not in self.errors:
@@ -454,6 +499,7 @@ class _Checker:
         if name not in known:
             listing = ", ".join(known) or _("none")
             if root == "output":
+                self.named_output_owner = True
                 message = _(
                     "Unknown field %(name)s%(where)s: the task %(task)s has no output field %(field)s. "
                     "Known output fields: %(known)s."
@@ -641,16 +687,63 @@ def _parsed_for_checking(condition: str) -> lark.Tree | ConditionSyntaxError:
         return exc
 
 
+def _check(condition: str, scope: ConditionScope) -> _Checker | ConditionSyntaxError:
+    parsed = _parsed_for_checking(condition)
+    if isinstance(parsed, ConditionSyntaxError):
+        return parsed
+    checker = _Checker(scope)
+    checker.check(parsed)
+    return checker
+
+
 def condition_errors_in_scope(condition: str, scope: ConditionScope) -> list[str]:
     """Every problem of one condition against prepared field lists (no queries)."""
     if not condition or not condition.strip():
         return []
-    parsed = _parsed_for_checking(condition)
-    if isinstance(parsed, ConditionSyntaxError):
-        return [parsed.message]
-    checker = _Checker(scope)
-    checker.check(parsed)
-    return checker.errors
+    checked = _check(condition, scope)
+    if isinstance(checked, ConditionSyntaxError):
+        return [checked.message]
+    return checked.errors
+
+
+class ConditionChecker:
+    """`condition_errors_in_scope` for the many conditions of one lint run, checking each
+    distinct condition once per distinct set of fields in scope.
+
+    Big workflows repeat the same few conditions on tasks with the same output form, so the
+    results are remembered by (condition, what the scope declares). The only part of a scope left
+    out of that key is the name of the task owning the output form, which appears in one message
+    alone; a result holding that message is remembered per task. The memory lives as long as the
+    checker (one lint run), so every message is in the language active during that run.
+    """
+
+    def __init__(self) -> None:
+        self._results: dict[tuple, tuple[tuple[str, ...], bool]] = {}
+        self._naming_owner: dict[tuple, tuple[str, ...]] = {}
+
+    def errors(self, condition: str, scope: ConditionScope) -> list[str]:
+        if not condition or not condition.strip():
+            return []
+        key = (condition, scope.check_key)
+        result = self._results.get(key)
+        if result is None:
+            result = self._results[key] = self._run(condition, scope)
+            if result[1]:
+                self._naming_owner[(*key, scope.output_owner)] = result[0]
+        errors, names_owner = result
+        if names_owner:
+            owned_key = (*key, scope.output_owner)
+            errors = self._naming_owner.get(owned_key)
+            if errors is None:
+                errors = self._naming_owner[owned_key] = self._run(condition, scope)[0]
+        return list(errors)
+
+    @staticmethod
+    def _run(condition: str, scope: ConditionScope) -> tuple[tuple[str, ...], bool]:
+        checked = _check(condition, scope)
+        if isinstance(checked, ConditionSyntaxError):
+            return (checked.message,), False
+        return tuple(checked.errors), checked.named_output_owner
 
 
 def condition_errors(condition: str, *, workflow, from_task) -> list[str]:
@@ -662,10 +755,15 @@ def condition_errors(condition: str, *, workflow, from_task) -> list[str]:
 
 def condition_field_references(condition: str) -> set[str]:
     """The `root.name` fields a condition reads (empty when it does not parse)."""
-    try:
-        tree = parse_condition(condition)
-    except ConditionSyntaxError:
-        return set()
+    return set(_field_references(condition))
+
+
+@functools.lru_cache(maxsize=2048)
+def _field_references(condition: str) -> frozenset[str]:
+    # The linter asks this of every condition it has just checked: the parse is shared.
+    tree = _parsed_for_checking(condition)
+    if isinstance(tree, ConditionSyntaxError):
+        return frozenset()
     found: set[str] = set()
     for node in tree.iter_subtrees():
         if node.data == "member_dot":
@@ -675,7 +773,7 @@ def condition_field_references(condition: str) -> set[str]:
                 inner = _children(inner)[0]
             if isinstance(inner, lark.Tree) and inner.data == "ident" and str(_children(inner)[0]) in ROOTS:
                 found.add(f"{_children(inner)[0]}.{name}")
-    return found
+    return frozenset(found)
 
 
 # Evaluation ------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from grandalf.graphs import Edge, Graph, Vertex
+from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
+from grandalf.utils import Poset
 
 from .models import WorkflowDefinition
 
@@ -108,6 +109,86 @@ def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [*kept, points[-1]] if len(points) > 1 else points
 
 
+class _Component(graph_core):
+    """One connected part of the drawing, in the form grandalf's layout reads.
+
+    grandalf's own `Graph` and `graph_core` constructors find and verify components by
+    comparing whole vertex sets once per edge and once per vertex, which is quadratic in the size
+    of the workflow; `_components` finds them beforehand, so this one only records them.
+    """
+
+    def __init__(self, vertices: list[Vertex], edges: list[Edge]) -> None:
+        super().__init__(directed=True)
+        self.sV = Poset(vertices)
+        self.sE = Poset(edges)
+        for edge in edges:
+            edge.attach()
+        for vertex in vertices:
+            vertex.c = self
+
+
+class _Layers(list):
+    """grandalf's list of layers, telling a layer's rank by identity.
+
+    Each layer asks for its own rank with `layers.index(layer)`, which compares it, element by
+    element, with every layer above it: quadratic in the length of a long workflow. Layers are
+    distinct objects and keep their rank once made, so a table of positions answers at once.
+    """
+
+    def index(self, layer, *bounds):  # type: ignore[override]
+        if bounds:
+            return super().index(layer, *bounds)
+        if len(getattr(self, "_positions", ())) != len(self):
+            self._positions = {id(item): position for position, item in enumerate(self)}
+        return self._positions[id(layer)]
+
+
+def _components(keys: Iterable[str], links: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """The connected groups of node keys (union-find), each in node order, ordered by their first node."""
+    parent = {key: key for key in keys}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for source, target in links:
+        parent[find(source)] = find(target)
+    groups: dict[str, list[str]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+    return list(groups.values())
+
+
+def _feedback_edges(vertices: Iterable[Vertex], roots: list[Vertex]) -> list[Edge]:
+    """The edges to turn around so that the layout can layer the graph: those leading back to a
+    vertex on the current depth-first path. The search visits vertices in the order grandalf's
+    own Tarjan search does, so it turns the same edges around, without that search's recursion
+    (as deep as the workflow is long) and its scan of the whole path at every edge (quadratic)."""
+    on_path: dict[Vertex, bool] = {}  # False once a vertex's search is finished
+    feedback: list[Edge] = []
+    for root in [*roots, *vertices]:
+        if root in on_path:
+            continue
+        on_path[root] = True
+        stack = [(root, iter(root.e_out()))]
+        while stack:
+            vertex, outgoing = stack[-1]
+            for edge in outgoing:
+                target = edge.v[1]
+                if target not in on_path:
+                    on_path[target] = True
+                    stack.append((target, iter(target.e_out())))
+                    break
+                if on_path[target]:
+                    feedback.append(edge)
+            else:
+                on_path[vertex] = False
+                stack.pop()
+    return feedback
+
+
 def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float]:
     """Places nodes and routes arrows with grandalf; returns the drawing's width and height."""
     vertices = {}
@@ -115,20 +196,26 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
         vertex = Vertex(key)
         vertex.view = _View(node.width, node.height)
         vertices[key] = vertex
-    edges = []
-    for arrow in arrows:
-        if arrow.source == arrow.target:
-            continue  # a task that repeats itself: drawn as a loop beside its box
+    # A task that repeats itself is drawn as a loop beside its box, outside the layout.
+    laid_out = [arrow for arrow in arrows if arrow.source != arrow.target]
+    groups = _components(nodes, ((a.source, a.target) for a in laid_out))
+    group_of = {key: index for index, keys in enumerate(groups) for key in keys}
+    edges_of: list[list[Edge]] = [[] for _ in groups]
+    for arrow in laid_out:
         edge = Edge(vertices[arrow.source], vertices[arrow.target], data=arrow)
         edge.view = _View()
-        edges.append(edge)
-    graph = Graph(list(vertices.values()), edges)
+        edges_of[group_of[arrow.source]].append(edge)
     offset_x, height = 0.0, 0.0
-    for component in graph.C:
+    for keys, edges in zip(groups, edges_of, strict=True):
+        members = [vertices[key] for key in keys]
+        component = _Component(members, edges)
         layout = SugiyamaLayout(component)
         layout.xspace, layout.yspace = X_SPACE, Y_SPACE
-        roots = [v for v in component.sV if v.data == START] or None
-        layout.init_all(roots=roots)
+        layout.layers = _Layers()
+        roots = [v for v in members if v.data == START] or [v for v in members if not v.e_in()]
+        layout.init_all(roots=roots, inverted_edges=_feedback_edges(members, roots))
+        # grandalf's default ordering rounds (a sweep down and up, then one more down) are kept:
+        # they are a small, linear part of the time, and fewer rounds leave more crossings.
         layout.draw()
         xs = [v.view.xy[0] - v.view.w / 2 for v in component.sV] + [0.0]
         ys = [v.view.xy[1] - v.view.h / 2 for v in component.sV] + [0.0]
@@ -214,18 +301,21 @@ STYLE = (
 )
 
 
-def _transition_label(priority: int, condition: str) -> str:
-    return f"{priority}: {condition.strip() or _('always')}"
-
-
 def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: Iterable[int] = frozenset()) -> str:
     """The workflow as an SVG document; tasks in `highlight_task_ids` are drawn marked as faulty."""
     highlight = set(highlight_task_ids)
-    tasks = list(workflow.tasks.select_related("assignee_role").order_by("position", "id"))
-    transitions = list(workflow.transitions.order_by("priority", "id"))
+    # Only the columns drawn: model instances (with their form schemas and dates) would cost
+    # more than the whole layout of a thousand-task workflow.
+    tasks = workflow.tasks.order_by("position", "id").values_list(
+        "pk", "title", "slug", "assignee_role__name", named=True
+    )
+    transitions = workflow.transitions.order_by("priority", "id").values_list(
+        "slug", "from_task_id", "to_task_id", "condition", "priority", named=True
+    )
+    no_role, always, priority_word, end_title = _("no role assigned"), _("always"), _("priority"), _("End")
     nodes: dict[str, _Node] = {START: _Node(START, _("Start"), kind=START, width=TERMINAL_W, height=TERMINAL_H)}
     for task in tasks:
-        role = task.assignee_role.name if task.assignee_role_id else _("no role assigned")
+        role = task.assignee_role__name if task.assignee_role__name is not None else no_role
         nodes[f"t{task.pk}"] = _Node(f"t{task.pk}", task.title, f"{task.slug} · {role}", faulty=task.pk in highlight)
     arrows = []
     for t in transitions:
@@ -233,13 +323,14 @@ def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: It
         if target not in nodes:
             # One end per task that ends the workflow, drawn just below it: long arrows from
             # every corner of a big workflow to a single end would cross the whole drawing.
-            nodes[target] = _Node(target, _("End"), kind=END, width=TERMINAL_W, height=TERMINAL_H)
+            nodes[target] = _Node(target, end_title, kind=END, width=TERMINAL_W, height=TERMINAL_H)
+        condition = t.condition.strip()
         arrows.append(
             _Arrow(
                 source=f"t{t.from_task_id}" if t.from_task_id else START,
                 target=target,
-                label=_transition_label(t.priority, t.condition),
-                tooltip=f"{t.slug} — {_('priority')} {t.priority}: {t.condition.strip() or _('always')}",
+                label=f"{t.priority}: {condition or always}",
+                tooltip=f"{t.slug} — {priority_word} {t.priority}: {condition or always}",
             )
         )
     width, height = _layout(nodes, arrows)

@@ -18,6 +18,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -120,6 +121,24 @@ def _is_number(value: Any) -> bool:
 
 def field_list_errors(fields: Any) -> list[str]:
     """Every problem of one field list, each message naming the field (by position and name)."""
+    if isinstance(fields, list):
+        # The linter checks the same few forms on every task of a big workflow: the result is
+        # remembered by the list's JSON text (order and types included) and the language of
+        # the messages. A list holding anything JSON cannot spell is checked afresh.
+        try:
+            text = json.dumps(fields)
+        except (TypeError, ValueError):
+            return _field_list_errors(fields)
+        return list(_remembered_field_list_errors(text, get_language()))
+    return _field_list_errors(fields)
+
+
+@lru_cache(maxsize=4096)
+def _remembered_field_list_errors(fields_json: str, language: str | None) -> tuple[str, ...]:
+    return tuple(_field_list_errors(json.loads(fields_json)))
+
+
+def _field_list_errors(fields: Any) -> list[str]:
     if fields in (None, ""):
         return []
     if not isinstance(fields, list):

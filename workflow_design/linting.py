@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from users.access import company_roles_of
 
-from .cel import condition_errors_in_scope, condition_field_references, scope_for
+from .cel import ConditionChecker, WorkflowConditionScopes, condition_field_references
 from .field_schemas import field_list_errors, field_names
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 from .structured_fields import layout_errors, role_access_errors
@@ -38,6 +38,20 @@ TICKET_FIELDS_UNCHECKED = "ticket-fields-unchecked"
 INVALID_FIELD_SCHEMA = "invalid-field-schema"
 LAYOUT_UNKNOWN_FIELD = "layout-unknown-field"
 UNKNOWN_ROLE = "unknown-role"
+
+# What the linter reads of each task and transition (a rule reading more must add it here);
+# the workflow column is there because the related manager sets each row's known workflow.
+TASK_COLUMNS = (
+    "workflow",
+    "title",
+    "slug",
+    "position",
+    "input_schema",
+    "output_schema",
+    "assignee_role__company",
+    "assignee_role__slug",
+)
+TRANSITION_COLUMNS = ("workflow", "slug", "from_task", "to_task", "condition", "priority")
 
 WORKFLOW = "workflow"
 TASK = "task"
@@ -76,10 +90,15 @@ class _Linter:
     def __init__(self, workflow: WorkflowDefinition) -> None:
         self.workflow = workflow
         self.findings: list[Finding] = []
+        # Only the columns the rules read: on a thousand-task workflow, building full instances
+        # (descriptions, dates, authors) would cost more than the rules themselves.
         self.tasks: dict[int, TaskDefinition] = {
-            t.pk: t for t in workflow.tasks.select_related("assignee_role").order_by("position", "id")
+            t.pk: t
+            for t in workflow.tasks.select_related("assignee_role").only(*TASK_COLUMNS).order_by("position", "id")
         }
-        self.transitions: list[WorkflowTransition] = list(workflow.transitions.order_by("priority", "id"))
+        self.transitions: list[WorkflowTransition] = list(
+            workflow.transitions.only(*TRANSITION_COLUMNS).order_by("priority", "id")
+        )
         self.tickets: list[TicketDefinition] = list(workflow.ticket_definitions.order_by("slug", "version"))
         self.role_slugs: set[str] = set(company_roles_of(workflow.company_id).values_list("slug", flat=True))
         self.outgoing: dict[int | None, list[WorkflowTransition]] = defaultdict(list)
@@ -185,9 +204,11 @@ class _Linter:
 
     # Branches ----------------------------------------------------------------------------
     def check_branches(self) -> None:
+        # Translated once per run, not once per task.
+        the_task, the_start = _("the task %(task)s"), _("the start")
         for source_id, transitions in self.outgoing.items():
             source = self.tasks.get(source_id) if source_id is not None else None
-            where = _("the task %(task)s") % {"task": _task_name(source)} if source else _("the start")
+            where = the_task % {"task": _task_name(source)} if source else the_start
             by_priority: dict[int, list[WorkflowTransition]] = defaultdict(list)
             for transition in transitions:
                 by_priority[transition.priority].append(transition)
@@ -258,18 +279,17 @@ class _Linter:
 
     # Conditions --------------------------------------------------------------------------
     def check_conditions(self) -> None:
-        scopes: dict[int | None, Any] = {}
+        # Made once per run: the workflow's and ticket definitions' fields are read once, and
+        # a condition repeated over tasks with the same output form is checked once.
+        scopes = WorkflowConditionScopes(workflow=self.workflow, ticket_definitions=self.tickets)
+        checker = ConditionChecker()
         uses_ticket_fields = False
         for transition in self.transitions:
             condition = (transition.condition or "").strip()
             if not condition:
                 continue
             source = self.tasks.get(transition.from_task_id) if transition.from_task_id else None
-            if transition.from_task_id not in scopes:
-                scopes[transition.from_task_id] = scope_for(
-                    workflow=self.workflow, from_task=source, ticket_definitions=self.tickets
-                )
-            for message in condition_errors_in_scope(condition, scopes[transition.from_task_id]):
+            for message in checker.errors(condition, scopes.for_task(source)):
                 self.add(
                     ERROR,
                     CONDITION_ERROR,
@@ -306,8 +326,9 @@ class _Linter:
                 _("The workflow's display layout: %(message)s") % {"message": message},
                 self.workflow,
             )
+        input_label, output_label = _("input fields"), _("output fields")
         for task in self.tasks.values():
-            for label, fields in ((_("input fields"), task.input_schema), (_("output fields"), task.output_schema)):
+            for label, fields in ((input_label, task.input_schema), (output_label, task.output_schema)):
                 for message in field_list_errors(fields):
                     self.add(
                         ERROR,

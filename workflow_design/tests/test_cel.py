@@ -2,7 +2,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ticketflower.testing.factories import TaskFactory, TicketFactory, TransitionFactory, WorkflowFactory
-from workflow_design.cel import ConditionEvaluationError, condition_errors, evaluate_condition
+from workflow_design.cel import (
+    ConditionChecker,
+    ConditionEvaluationError,
+    WorkflowConditionScopes,
+    condition_errors,
+    condition_field_references,
+    evaluate_condition,
+)
 from workflow_design.services import task_update, transition_update
 
 DECISION = {
@@ -159,3 +166,65 @@ def test_evaluate_condition_missing_value_and_non_boolean_result():
 def test_evaluate_condition_never_runs_python():
     with pytest.raises(ConditionEvaluationError):
         evaluate_condition("__import__('os').system('true')", ticket={}, workflow={}, output={})
+
+
+# The linter's remembering checker ---------------------------------------------------------
+
+CONDITIONS = [
+    'output.decision == "approve" && ticket.access_level == "admin"',
+    "output.approved && ticket.amount > workflow.finance_threshold",
+    "output.aproved",
+    "output.approved == 1",
+    'output.decision == "aprove"',
+    "ticket.amount > workflow.limit",
+    "ticket.price > 5",
+    "amount > 5",
+    "output.approved &&",
+    "ticket.amount",
+]
+
+
+def test_condition_checker_agrees_with_condition_errors_in_every_scope(design):
+    workflow, review = design
+    # Same output form as review under another title, a different form, and the start.
+    twin = TaskFactory(workflow=workflow, slug="twin", title="Twin", output_schema=review.output_schema)
+    other = TaskFactory(workflow=workflow, slug="other", title="Other", output_schema=[COMMENT])
+    scopes = WorkflowConditionScopes(workflow=workflow, ticket_definitions=workflow.ticket_definitions.all())
+    checker = ConditionChecker()
+    for _round in range(2):  # the second round answers from the checker's memory
+        for source in (review, twin, other, None):
+            for condition in CONDITIONS:
+                expected = condition_errors(condition, workflow=workflow, from_task=source)
+                assert checker.errors(condition, scopes.for_task(source)) == expected, (source, condition)
+
+
+def test_condition_checker_names_the_task_of_each_transition(design):
+    workflow, review = design
+    twin = TaskFactory(workflow=workflow, slug="twin", title="Twin", output_schema=review.output_schema)
+    scopes = WorkflowConditionScopes(workflow=workflow, ticket_definitions=workflow.ticket_definitions.all())
+    checker = ConditionChecker()
+    [review_message] = checker.errors("output.aproved", scopes.for_task(review))
+    [twin_message] = checker.errors("output.aproved", scopes.for_task(twin))
+    assert "the task Review has" in review_message and "the task Twin has" in twin_message
+    # A caller changing the list it got does not change the next answer.
+    checker.errors("output.aproved", scopes.for_task(review)).append("changed")
+    assert checker.errors("output.aproved", scopes.for_task(review)) == [review_message]
+
+
+def test_condition_checker_tells_scopes_with_different_fields_apart(design, company_a):
+    workflow, review = design
+    other_workflow = WorkflowFactory(company=company_a, fields=[{"name": "limit", "label": "Limit", "type": "integer"}])
+    checker = ConditionChecker()
+    here = WorkflowConditionScopes(workflow=workflow, ticket_definitions=workflow.ticket_definitions.all())
+    there = WorkflowConditionScopes(workflow=other_workflow, ticket_definitions=[])
+    [message] = checker.errors("workflow.limit > 3", here.for_task(None))
+    assert "Known workflow fields: finance_threshold" in message
+    assert checker.errors("workflow.limit > 3", there.for_task(None)) == []
+
+
+def test_condition_field_references_are_a_fresh_set_each_time():
+    references = condition_field_references("output.approved && ticket.amount > workflow.limit")
+    assert references == {"output.approved", "ticket.amount", "workflow.limit"}
+    references.add("changed")
+    assert "changed" not in condition_field_references("output.approved && ticket.amount > workflow.limit")
+    assert condition_field_references("output.approved &&") == set()

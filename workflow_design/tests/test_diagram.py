@@ -119,3 +119,80 @@ def test_diagram_url_hides_other_company(client, creator_b, company_a):
     response = client.get(reverse("admin:workflow_design_workflowdefinition_diagram", args=[workflow.pk]))
     assert response.status_code == 404
     assert b"Step 1" not in response.content
+
+
+def _ladder(company, steps: int):
+    """Each task approves to the next, rejects to the one after, and ends by default (as a big
+    designed workflow does)."""
+    workflow = WorkflowFactory(company=company)
+    tasks = [TaskFactory(workflow=workflow, slug=f"s{i}", title=f"Step {i}", position=i) for i in range(steps)]
+    TransitionFactory(workflow=workflow, from_task=None, to_task=tasks[0])
+    for i, task in enumerate(tasks):
+        following = tasks[i + 1] if i + 1 < steps else None
+        after_next = tasks[i + 2] if i + 2 < steps else None
+        TransitionFactory(workflow=workflow, from_task=task, to_task=following, priority=1, condition="true")
+        TransitionFactory(workflow=workflow, from_task=task, to_task=after_next, priority=2, condition="false")
+        TransitionFactory(workflow=workflow, from_task=task, to_task=None, priority=3, condition="")
+    return workflow, tasks
+
+
+def test_diagram_layout_stays_linear_in_the_workflow(company_a, monkeypatch):
+    # The guard on a linear diagram, without timing it: end transitions stop at an end drawn
+    # below their own task instead of crossing every layer to one end (one dummy vertex per
+    # layer crossed), and no step compares grandalf's vertex sets (quadratic).
+    from grandalf.utils import Poset
+
+    from workflow_design import diagram
+
+    workflow, tasks = _ladder(company_a, 12)
+    layouts = []
+
+    class RecordingLayout(diagram.SugiyamaLayout):
+        def __init__(self, graph):
+            super().__init__(graph)
+            layouts.append(self)
+
+    set_comparisons = []
+    compare_sets = Poset.__eq__
+
+    def counting_eq(self, other):
+        set_comparisons.append(other)
+        return compare_sets(self, other)
+
+    monkeypatch.setattr(diagram, "SugiyamaLayout", RecordingLayout)
+    monkeypatch.setattr(Poset, "__eq__", counting_eq)
+    monkeypatch.setattr(Poset, "__ne__", lambda self, other: not counting_eq(self, other))
+    root = _parse(workflow_diagram_svg(workflow))
+
+    [layout] = layouts
+    dummies = sum(len(layer) for layer in layout.layers) - len(layout.g.sV)
+    # Only the reject arrows skip a layer, one dummy each.
+    assert dummies == len(tasks) - 2
+    assert set_comparisons == []
+    assert len(list(root.iter(f"{SVG}polyline"))) == 1 + 3 * len(tasks)
+    ends = [g for g in root.iter(f"{SVG}g") if g.get("class") == "terminal end"]
+    assert len(ends) == len(tasks)
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert labels.count("1: true") == labels.count("2: false") == labels.count("3: always") == len(tasks)
+
+
+def test_diagram_with_cycles_and_separate_parts_is_drawn_the_same_every_time(company_a):
+    workflow = simple_workflow(company_a, tasks=4)
+    first, second, third, fourth = workflow.tasks.order_by("position")
+    TransitionFactory(workflow=workflow, from_task=third, to_task=first, priority=1, condition="", slug="back-1")
+    TransitionFactory(workflow=workflow, from_task=fourth, to_task=second, priority=1, condition="", slug="back-2")
+    ping = TaskFactory(workflow=workflow, slug="ping", title="Ping", position=10)
+    pong = TaskFactory(workflow=workflow, slug="pong", title="Pong", position=11)
+    TransitionFactory(workflow=workflow, from_task=ping, to_task=pong, slug="to-pong")
+    TransitionFactory(workflow=workflow, from_task=pong, to_task=ping, slug="to-ping")
+
+    drawings = {workflow_diagram_svg(workflow) for _ in range(3)}
+    assert len(drawings) == 1
+    root = _parse(drawings.pop())
+    assert len(list(root.iter(f"{SVG}polyline"))) == workflow.transitions.count()
+    tooltips = {t.text for g in root.iter(f"{SVG}g") if g.get("class") == "transition" for t in g.iter(f"{SVG}title")}
+    assert {"back-1 — priority 1: always", "to-pong — priority 10: always"} <= tooltips
+    boxes = _task_boxes(root)
+    main_right = max(boxes[f"t{t.pk}"][0] for t in (first, second, third, fourth)) + 200
+    # The part not reached from the start is drawn beside the main part, not on top of it.
+    assert min(boxes[f"t{ping.pk}"][0], boxes[f"t{pong.pk}"][0]) >= main_right

@@ -42,3 +42,31 @@ def test_valid_field_list_has_no_errors_and_a_valid_schema():
 def test_invalid_field_lists_name_the_problem(fields, expected):
     errors = field_list_errors(fields)
     assert any(expected in e for e in errors), errors
+
+
+def test_remembered_checks_tell_json_types_apart_and_hand_out_fresh_lists():
+    # The memory is keyed by the list's JSON text: true and 1, 5 and 5.0 are different lists.
+    assert field_list_errors([field(required=True)]) == []
+    [message] = field_list_errors([field(required=1)])
+    assert "required must be true or false" in message
+    assert field_list_errors([field(type="text", max_length=5)]) == []
+    [message] = field_list_errors([field(type="text", max_length=5.0)])
+    assert "max length must be a positive whole number" in message
+    errors = field_list_errors([field(min=5, max=1)])
+    errors.append("changed by the caller")
+    assert field_list_errors([field(min=5, max=1)]) == errors[:1]
+
+
+def test_remembered_checks_are_per_list_order():
+    first, second = field(), {"name": "note", "label": "Note", "type": "text", "min": "x"}
+    [message] = field_list_errors([first, second])
+    assert message.startswith("Field 2 (note)")
+    [message] = field_list_errors([second, first])
+    assert message.startswith("Field 1 (note)")
+
+
+def test_field_lists_json_cannot_spell_are_still_checked():
+    from decimal import Decimal
+
+    [message] = field_list_errors([field(min=Decimal("5"))])
+    assert "min must be a number" in message

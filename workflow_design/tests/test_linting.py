@@ -266,3 +266,88 @@ def test_lint_query_count_does_not_grow_with_tasks(company_a):
     TicketFactory(workflow=small)
     TicketFactory(workflow=large)
     assert _queries(small) == _queries(large) <= 5
+
+
+OK_FIELD = {"name": "ok", "label": "OK", "type": "boolean"}
+
+
+def test_lint_repeated_condition_gets_each_source_tasks_verdict(workflow):
+    # One condition text on three tasks: checked once per output form, and a message naming
+    # the task names the task of that transition, not the first one checked.
+    first, second, third = (task(workflow, slug, output_schema=[APPROVED]) for slug in ("first", "second", "third"))
+    link(workflow, None, first)
+    for source, target in ((first, second), (second, third), (third, None)):
+        link(workflow, source, target, priority=10, condition="output.approved", slug=f"{source.slug}-yes")
+        link(workflow, source, None, priority=20, slug=f"{source.slug}-end")
+    TaskDefinition.objects.filter(pk__in=[second.pk, third.pk]).update(output_schema=[OK_FIELD])
+    findings = lint_workflow(workflow)
+    assert codes(findings) == {
+        ("condition-error", "transition", "second-yes"),
+        ("condition-error", "transition", "third-yes"),
+    }
+    messages = {f.object_slug: f.message for f in findings}
+    assert "the task Second has no output field approved" in messages["second-yes"]
+    assert "the task Third has no output field approved" in messages["third-yes"]
+
+
+def test_lint_same_condition_in_two_workflows_reads_each_workflows_fields(company_a):
+    findings = {}
+    for slug in ("keeps-limit", "lost-limit"):
+        flow = WorkflowFactory(
+            company=company_a, slug=slug, fields=[{"name": "limit", "label": "L", "type": "integer"}]
+        )
+        decide = task(flow, "decide")
+        link(flow, None, decide, priority=10, condition="workflow.limit > 3", slug="big")
+        link(flow, None, decide, priority=20, slug="small")
+        link(flow, decide, None)
+        if slug == "lost-limit":
+            WorkflowDefinition.objects.filter(pk=flow.pk).update(
+                fields=[{"name": "cap", "label": "C", "type": "integer"}]
+            )
+            flow.refresh_from_db()
+        findings[slug] = lint_workflow(flow)
+    assert findings["keeps-limit"] == []
+    [finding] = findings["lost-limit"]
+    assert (finding.code, finding.object_slug) == ("condition-error", "big")
+    assert "Unknown field workflow.limit" in finding.message and "Known workflow fields: cap" in finding.message
+
+
+def test_lint_work_grows_with_distinct_conditions_and_forms_not_with_tasks(company_a, monkeypatch):
+    # The guard on linear linting: a long workflow repeating two conditions over one output form
+    # parses each condition once, type-checks it once and checks each distinct form once.
+    from workflow_design import cel, field_schemas
+
+    calls = {"parse": 0, "check": 0, "form": 0}
+
+    def counting(name, function):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return counted
+
+    for cache in (cel._parsed_for_checking, cel._field_references, field_schemas._remembered_field_list_errors):
+        cache.cache_clear()
+    monkeypatch.setattr(cel, "parse_condition", counting("parse", cel.parse_condition))
+    monkeypatch.setattr(cel._Checker, "check", counting("check", cel._Checker.check))
+    monkeypatch.setattr(field_schemas, "_field_list_errors", counting("form", field_schemas._field_list_errors))
+
+    flow = WorkflowFactory(company=company_a, slug="long")
+    steps = [task(flow, f"step-{i}", output_schema=[APPROVED], position=i) for i in range(12)]
+    link(flow, None, steps[0])
+    for i, step in enumerate(steps):
+        following = steps[i + 1] if i + 1 < len(steps) else None
+        link(flow, step, following, priority=10, condition="output.approved == true", slug=f"{i}-yes")
+        link(flow, step, None, priority=20, condition="output.approved == false", slug=f"{i}-no")
+        link(flow, step, None, priority=30, slug=f"{i}-end")
+    TicketFactory(workflow=flow)
+    for cache in (cel._parsed_for_checking, cel._field_references, field_schemas._remembered_field_list_errors):
+        cache.cache_clear()
+    calls.update(parse=0, check=0, form=0)
+
+    assert lint_workflow(flow) == []
+    flow.refresh_from_db()
+    forms = [flow.fields, *(t.fields for t in flow.ticket_definitions.all())]
+    forms += [schema for t in flow.tasks.all() for schema in (t.input_schema, t.output_schema)]
+    assert calls == {"parse": 2, "check": 2, "form": len({repr(form) for form in forms})}
+    assert calls["form"] <= 4
