@@ -245,6 +245,19 @@ def _add_validation_errors(result: BundleImportResult, path: str, exc: Validatio
             result.error(path, message)
 
 
+def _importer_as_stored(user):
+    """The importing user read afresh, with their company: their roles and permissions are the
+    ones stored now, not whatever an earlier check cached on the caller's object (a command or a
+    client holding one user object across imports). It also makes an import cost the same
+    queries whatever the caller's object had cached: four for the rights, then only what the
+    bundle's size does not change."""
+    if not getattr(user, "pk", None):
+        return user
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._default_manager.select_related("company").get(pk=user.pk)
+
+
 def _resolve_company(user, company: Company | None) -> Company:
     if not access.can_design_via_api(user):
         raise PermissionDenied(_("Only workflow creators may import workflows."))
@@ -282,6 +295,7 @@ def bundle_import(
         parsed = _parse_document(result, document)
     except _Refused:
         return result
+    user = _importer_as_stored(user)
     target = _resolve_company(user, company)
 
     with transaction.atomic():

@@ -248,16 +248,35 @@ def _widget_for(django_field):
 
 @dataclass
 class _PendingRow:
-    """A valid new row waiting for its workflow's batch: its number, cells and import result."""
+    """A read row waiting for the file's batch: its number, cells, instance and import result."""
 
     number: int
     row: dict
     instance: Any
+    is_create: bool
     result: RowResult | None = None
 
 
 def _unsaved(reason: str) -> ValidationError:
     return ValidationError(_("This row could not be saved: %(reason)s") % {"reason": reason})
+
+
+class _Diff(resources.Diff):
+    """import-export's preview diff, with the "before" side of new rows read once a file.
+
+    A new row's "before" is the resource's empty instance, the same for every new row, and
+    reading it cost as much as reading the row itself.
+    """
+
+    def __init__(self, resource, instance, new):
+        if not new:
+            super().__init__(resource, instance, new)
+            return
+        if resource._new_row_values is None:
+            resource._new_row_values = self._read_field_values(resource, instance)
+        self.left = list(resource._new_row_values)
+        self.right = []
+        self.new = new
 
 
 class DesignResource(resources.ModelResource):
@@ -272,6 +291,22 @@ class DesignResource(resources.ModelResource):
         self.user = user
         self.company = company
         self._pending: list[_PendingRow] = []
+        self._import_fields: list | None = None
+        self._new_row_values: list | None = None
+
+    def get_import_fields(self):
+        # Asked four times a row by import-export, and rebuilt from the field order each time;
+        # the fields do not change during an import.
+        if self._import_fields is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    # True where every new row starts from the same empty instance (no `after_init_instance`
+    # that fills it from the row), so the preview diff may read that instance once a file.
+    new_rows_start_alike = False
+
+    def get_diff_class(self):
+        return _Diff if self.new_rows_start_alike else super().get_diff_class()
 
     # Import ------------------------------------------------------------------------
 
@@ -339,15 +374,20 @@ class DesignResource(resources.ModelResource):
         # rules would only add consequences of it, such as "a transition needs a task".
         if import_validation_errors:
             raise ValidationError(import_validation_errors)
+        if self.save_many is not None:
+            # The batch service runs every rule on each row and names the row it refuses.
+            return
         super().validate_instance(instance, import_validation_errors, validate_unique)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         # Dry runs save too, inside the transaction import-export rolls back, so the preview
         # runs exactly the rules the real import runs.
         self.before_save_instance(instance, row, **kwargs)
-        if is_create and self.create_many is not None:
-            # Validated already; created with the other new rows of its workflow at the end.
-            self._pending.append(_PendingRow(number=kwargs["row_number"], row=row, instance=instance))
+        if self.save_many is not None:
+            # Checked and written with the file's other rows at the end of the file.
+            self._pending.append(
+                _PendingRow(number=kwargs["row_number"], row=row, instance=instance, is_create=is_create)
+            )
             return
         self.do_instance_save(instance, is_create)
         self.after_save_instance(instance, row, **kwargs)
@@ -365,7 +405,7 @@ class DesignResource(resources.ModelResource):
             result.validation_error = _unsaved(messages)
         pending = self._pending[-1] if self._pending else None
         if pending is not None and pending.number == kwargs.get("row_number") and pending.result is None:
-            if result.import_type == RowResult.IMPORT_TYPE_NEW:
+            if result.import_type in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
                 pending.result = result
             else:
                 self._pending.pop()
@@ -376,11 +416,13 @@ class DesignResource(resources.ModelResource):
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)
 
-    # New rows in batches -------------------------------------------------------------
+    # The file's rows in one batch ----------------------------------------------------
 
-    # A batch service `(user=, workflow=, rows=)` that creates the new rows of one workflow
-    # with every model rule and raises `services.RowErrors`; None saves each row on its own.
-    create_many = None
+    # A batch service `(user=, new=[row data], changed=[instances])` that creates and updates
+    # the file's rows of any number of workflows with every rule and raises `services.RowErrors`
+    # (new rows first, then changed ones); None saves each row on its own.
+    save_many = None
+    # The cells a new row passes to the batch service (besides its workflow).
     create_fields: tuple[str, ...] = ()
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
@@ -388,39 +430,39 @@ class DesignResource(resources.ModelResource):
         result = super().import_data_inner(
             dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
         )
-        # Inside the import's transaction: a dry run creates them too and is rolled back.
+        # Inside the import's transaction: a dry run writes them too and is rolled back.
         pending, self._pending = self._pending, []
         if pending:
-            self.create_pending(pending, result)
+            self.save_pending(pending, result)
         return result
 
-    def create_pending(self, pending: list[_PendingRow], result) -> None:
-        """Create the new rows per workflow; a refused row is reported as that row's error."""
-        by_workflow: dict[int, list[_PendingRow]] = {}
-        for entry in pending:
-            by_workflow.setdefault(entry.instance.workflow.pk, []).append(entry)
-        for entries in by_workflow.values():
-            workflow = entries[0].instance.workflow
-            rows = [self.field_data(entry.instance, self.create_fields) for entry in entries]
-            try:
-                created = type(self).create_many(user=self.user, workflow=workflow, rows=rows)
-            except services.RowErrors as exc:
-                for index, error in exc.rows.items():
-                    self.refuse_row(result, entries[index], error)
-                continue
-            except ValidationError as exc:
-                for entry in entries:
-                    self.refuse_row(result, entry, exc)
-                continue
-            except DatabaseError as exc:
-                for entry in entries:
-                    self.refuse_row(result, entry, _unsaved(str(exc)))
-                continue
-            for entry, obj in zip(entries, created, strict=True):
-                entry.instance.pk = obj.pk
+    def save_pending(self, pending: list[_PendingRow], result) -> None:
+        """Write the file's rows in one batch; a refused row is reported as that row's error."""
+        new = [entry for entry in pending if entry.is_create]
+        changed = [entry for entry in pending if not entry.is_create]
+        entries = new + changed  # the order `RowErrors` counts rows in
+        rows = [{"workflow": e.instance.workflow, **self.field_data(e.instance, self.create_fields)} for e in new]
+        try:
+            created, _updated = type(self).save_many(user=self.user, new=rows, changed=[e.instance for e in changed])
+        except services.RowErrors as exc:
+            for index, error in exc.rows.items():
+                self.refuse_row(result, entries[index], error)
+            created = []
+        except ValidationError as exc:
+            for entry in entries:
+                self.refuse_row(result, entry, exc)
+            created = []
+        except DatabaseError as exc:
+            for entry in entries:
+                self.refuse_row(result, entry, _unsaved(str(exc)))
+            created = []
+        for entry, obj in zip(new, created, strict=False):
+            entry.instance.pk = obj.pk
+            entry.instance.slug = obj.slug
+            if hasattr(obj, "created_by_id"):
                 entry.instance.created_by = obj.created_by
-                if entry.result is not None:
-                    entry.result.object_id = obj.pk
+            if entry.result is not None:
+                entry.result.object_id = obj.pk
         result.invalid_rows.sort(key=lambda invalid: invalid.number)
 
     def refuse_row(self, result, entry: _PendingRow, error: ValidationError) -> None:
@@ -503,8 +545,7 @@ class TaskResource(DesignResource):
         import_id_fields = ("workflow", "slug")
         clean_model_instances = True
         # Not import-export's bulk path (which skips the rules): it only drops the savepoint
-        # around each row. New rows write nothing until their batch; updates go through the
-        # services, each in its own transaction.
+        # around each row. Rows write nothing until the file's batch service (`save_many`).
         use_bulk = True
         skip_unchanged = True
         report_skipped = True
@@ -518,12 +559,17 @@ class TaskResource(DesignResource):
 
     def prefetch(self, dataset):
         self.prefetch_workflows(self.column_values(dataset, "workflow"))
-        self.tasks = {
-            (task.workflow_id, task.slug): task
-            for task in access.tasks_for(self.user).filter(
-                workflow__in=list(self.workflows.values()), slug__in=self.column_values(dataset, "slug")
-            )
-        }
+        workflows = {workflow.pk: workflow for workflow in self.workflows.values()}
+        self.tasks = {}
+        for task in (
+            access.tasks_for(self.user)
+            .filter(workflow__in=list(workflows.values()), slug__in=self.column_values(dataset, "slug"))
+            .select_related("assignee_role")
+        ):
+            # Its workflow is one read above: the preview diff of a changed row reads it, and
+            # would otherwise load it again, row after row.
+            task.workflow = workflows[task.workflow_id]
+            self.tasks[(task.workflow_id, task.slug)] = task
         self.roles = {
             role.slug: role
             for role in of_company(
@@ -545,9 +591,12 @@ class TaskResource(DesignResource):
         return self.tasks.get((workflow.pk, str(row.get("slug") or "").strip()))
 
     def init_instance(self, row=None):
-        return TaskDefinition(company=self.company)
+        # The company by id only: import-export deep-copies every row's instance for its
+        # preview diff, and a loaded company would be copied with it, row after row.
+        return TaskDefinition(company_id=self.company.pk)
 
-    create_many = staticmethod(services.tasks_create_many)
+    save_many = staticmethod(services.tasks_import_many)
+    new_rows_start_alike = True
     create_fields = (
         "slug",
         "title",
@@ -558,24 +607,6 @@ class TaskResource(DesignResource):
         "input_schema",
         "output_schema",
     )
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        if import_validation_errors or instance.pk is not None:
-            super().validate_instance(instance, import_validation_errors, validate_unique)
-            return
-        # A new row: every model rule, in Python. Its workflow and role come from the rows
-        # read for this file; slug uniqueness is checked for the whole batch at the end.
-        workflow = instance.workflow
-        if workflow.status != DefinitionStatus.DRAFT:
-            raise ValidationError(
-                {
-                    "workflow": _("%(object)s is %(status)s and read-only; create a new version to change it.")
-                    % {"object": workflow, "status": DefinitionStatus(workflow.status).label.lower()}
-                }
-            )
-        instance.company_id = workflow.company_id
-        instance.version = workflow.version
-        instance.full_clean(exclude=services.LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
 
     def before_save_instance(self, instance, row, **kwargs):
         instance.company_id = instance.workflow.company_id
@@ -605,6 +636,8 @@ class TransitionResource(DesignResource):
         export_order = fields
         import_id_fields = ("workflow",)
         clean_model_instances = True
+        # As for tasks: no savepoint per row, since rows write nothing until the file's batch.
+        use_bulk = True
         skip_unchanged = True
         report_skipped = True
         import_permission_code = "import"
@@ -622,12 +655,23 @@ class TransitionResource(DesignResource):
         self.tasks = {
             (task.workflow_id, task.slug): task for task in access.tasks_for(self.user).filter(workflow__in=workflows)
         }
-        self.transitions = {
-            (t.workflow_id, t.slug): t
-            for t in access.transitions_for(self.user).filter(
-                workflow__in=workflows, slug__in=self.column_values(dataset, "slug")
-            )
-        }
+        by_pk = {workflow.pk: workflow for workflow in workflows}
+        tasks_by_pk = {task.pk: task for task in self.tasks.values()}
+        self.transitions = {}
+        for transition in access.transitions_for(self.user).filter(
+            workflow__in=workflows, slug__in=self.column_values(dataset, "slug")
+        ):
+            # Its workflow and tasks are read above already (the preview diff reads them).
+            transition.workflow = by_pk[transition.workflow_id]
+            for end in ("from_task", "to_task"):
+                task = tasks_by_pk.get(getattr(transition, f"{end}_id"))
+                if task is not None:
+                    setattr(transition, end, task)
+            self.transitions[(transition.workflow_id, transition.slug)] = transition
+
+    save_many = staticmethod(services.transitions_import_many)
+    new_rows_start_alike = True
+    create_fields = ("slug", "from_task", "to_task", "condition", "priority")
 
     def resolve_task(self, slug: str, row: dict):
         try:

@@ -27,6 +27,28 @@ from .models import (
 GRANTED_ACTIONS = ("view", "change", "delete")
 
 
+def bulk_insert_limit_ensure() -> None:
+    """Let bulk inserts on SQLite use as many parameters a statement as the library allows.
+
+    Django 5.2 assumes 999 (SQLite's compile-time default before 3.32) and cuts a bulk insert
+    into statements of 999 / columns rows: a 600-transition bundle took six statements per table
+    where a 60-transition one took one, so a bundle's query count grew with its size. The
+    library reports its real limit (32,766 by default since 3.32); reading it makes a statement
+    hold a few thousand rows, and a library built with a lower limit still gets its own. Set once
+    per connection, on that connection's features only. (The natural home of this is a database
+    backend subclass named in the settings; until then the batch services call it.)
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or "max_query_params" in vars(connection.features):
+        return
+    import sqlite3
+
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.features.max_query_params = max(limit, 999)
+
+
 def _company_of(obj: models.Model) -> Company:
     if isinstance(obj, WorkflowTransition):
         return obj.workflow.company
@@ -40,11 +62,12 @@ def _group_permission_model(model: type[models.Model]):
 
 
 @transaction.atomic
-def definitions_grant_company_access(*, objects: Sequence[models.Model]) -> int:
+def definitions_grant_company_access(*, objects: Sequence[models.Model], new: bool = False) -> int:
     """Grant each object's company creators group view/change/delete on it; return rows made.
 
     One query per model and company for the permissions, one bulk insert per model: a
-    200-task bundle costs the same few queries as one task.
+    200-task bundle costs the same few queries as one task. `new=True` says the objects were
+    inserted in this transaction, so no grant of theirs can exist yet and none is looked up.
     """
     if not objects:
         return 0
@@ -59,9 +82,16 @@ def definitions_grant_company_access(*, objects: Sequence[models.Model]) -> int:
             Permission.objects.filter(content_type__app_label=model._meta.app_label, codename__in=codenames)
         )
         perm_model = _group_permission_model(model)
-        existing = set(
-            perm_model.objects.filter(content_object__in=rows, permission__in=permissions).values_list(
-                "content_object_id", "permission_id", "group_id"
+        # Rows are made from positional values in the model's own column order: an import
+        # grants three rows per definition, and Django's keyword path costs several times more.
+        attnames = [field.attname for field in perm_model._meta.concrete_fields]
+        existing = (
+            set()
+            if new
+            else set(
+                perm_model.objects.filter(content_object__in=rows, permission__in=permissions).values_list(
+                    "content_object_id", "permission_id", "group_id"
+                )
             )
         )
         new_rows = []
@@ -72,7 +102,14 @@ def definitions_grant_company_access(*, objects: Sequence[models.Model]) -> int:
             group = groups[company.pk]
             for permission in permissions:
                 if (obj.pk, permission.pk, group.pk) not in existing:
-                    new_rows.append(perm_model(content_object=obj, permission=permission, group=group))
+                    values = {
+                        "id": None,
+                        "content_object_id": obj.pk,
+                        "permission_id": permission.pk,
+                        "group_id": group.pk,
+                    }
+                    new_rows.append(perm_model(*[values[attname] for attname in attnames]))
+        bulk_insert_limit_ensure()
         perm_model.objects.bulk_create(new_rows)
         created += len(new_rows)
     return created
@@ -89,11 +126,14 @@ def definition_ensure_editable(*, obj: models.Model) -> None:
         # The stored status decides: a form cannot make a published row editable again.
         status = type(holder).objects.filter(pk=holder.pk).values_list("status", flat=True).first() or status
     if status != DefinitionStatus.DRAFT:
-        raise ValidationError(
-            _("%(object)s is %(status)s and read-only; create a new version to change it.")
-            % {"object": holder, "status": DefinitionStatus(status).label.lower()},
-            code="read_only",
-        )
+        raise ValidationError(_read_only_message(holder, status), code="read_only")
+
+
+def _read_only_message(holder: models.Model, status: str) -> str:
+    return _("%(object)s is %(status)s and read-only; create a new version to change it.") % {
+        "object": holder,
+        "status": DefinitionStatus(status).label.lower(),
+    }
 
 
 def _touch_workflow(workflow: WorkflowDefinition, expected_revision: int | None = None) -> None:
@@ -361,92 +401,325 @@ class RowErrors(ValidationError):
         super().__init__([message for error in rows.values() for message in error.messages])
 
 
-def _refuse_duplicate_slugs(objects: Sequence[models.Model], taken: set[str], errors: dict[int, ValidationError]):
-    seen: set[str] = set()
+def _row_error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _lock_workflows(workflows: Sequence[WorkflowDefinition]) -> dict[int, tuple[str, int]]:
+    """One query: lock every touched workflow until commit and read its stored status and revision.
+
+    The stored status decides editability (a row read earlier may be stale), and the lock makes a
+    concurrent publish or save wait until this batch is written.
+    """
+    pks = {workflow.pk for workflow in workflows}
+    return {
+        pk: (status, revision)
+        # In primary-key order, so two batches over the same workflows never lock crosswise.
+        for pk, status, revision in WorkflowDefinition.objects.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("pk", "status", "revision")
+    }
+
+
+def _refuse_read_only(
+    objects: Sequence[models.Model], stored: dict[int, tuple[str, int]], errors: dict[int, ValidationError]
+) -> None:
     for index, obj in enumerate(objects):
-        slug = obj.slug  # type: ignore[attr-defined]
-        if slug in taken or slug in seen:
+        workflow = obj.workflow  # type: ignore[attr-defined]
+        status = stored.get(workflow.pk, (None, 0))[0]
+        if status != DefinitionStatus.DRAFT:
+            # A workflow deleted meanwhile is as gone as one never seen: "not found" wording.
+            message = (
+                _read_only_message(workflow, status)
+                if status is not None
+                else _("Workflow %(slug)s was not found.") % {"slug": workflow.slug}
+            )
+            errors.setdefault(index, _row_error("workflow", message))
+
+
+def _touch_workflows(workflows: Sequence[WorkflowDefinition], stored: dict[int, tuple[str, int]]) -> None:
+    """One UPDATE raises the revision of every touched workflow (they are locked: no one else wrote)."""
+    by_pk = {workflow.pk: workflow for workflow in workflows}
+    WorkflowDefinition.objects.filter(pk__in=list(by_pk)).update(revision=models.F("revision") + 1)
+    for pk, workflow in by_pk.items():
+        workflow.revision = stored[pk][1] + 1
+
+
+def _refuse_duplicate_slugs(
+    objects: Sequence[models.Model],
+    taken: dict[tuple[int, str], int | None],
+    errors: dict[int, ValidationError],
+) -> None:
+    """A slug already used in its workflow (by another row of the database or an earlier row of
+    the batch) is that row's error. `taken` maps (workflow id, slug) to the pk holding it."""
+    seen: set[tuple[int, str]] = set()
+    for index, obj in enumerate(objects):
+        key = (obj.workflow_id, obj.slug)  # type: ignore[attr-defined]
+        holder = taken.get(key, -1)
+        if (holder != -1 and holder != obj.pk) or key in seen:
             errors.setdefault(
                 index,
-                ValidationError(
-                    {
-                        "slug": [
-                            _("This workflow already has a %(kind)s with this slug.") % {"kind": obj._meta.verbose_name}
-                        ]
-                    }
+                _row_error(
+                    "slug", _("This workflow already has a %(kind)s with this slug.") % {"kind": obj._meta.verbose_name}
                 ),
             )
-        seen.add(slug)
+        seen.add(key)
+
+
+def _clean_rows(objects: Sequence[models.Model], errors: dict[int, ValidationError]) -> None:
+    """Every model rule of each row, in Python.
+
+    The related rows are in hand (read in this transaction), so their existence is not asked
+    again row by row; clean() still checks they belong together. Uniqueness and editability are
+    checked for the whole batch in one query each.
+    """
+    for index, obj in enumerate(objects):
+        if index in errors:
+            continue
+        try:
+            obj.full_clean(exclude=LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors[index] = exc
+
+
+def _workflows_of(objects: Sequence[models.Model]) -> list[WorkflowDefinition]:
+    return list({obj.workflow.pk: obj.workflow for obj in objects}.values())  # type: ignore[attr-defined]
+
+
+def _audit_changes(*, user, changes: Sequence[tuple[models.Model, dict[str, Any]]]) -> None:
+    """One insert for the audit entries of many changed objects, each with its own diff."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditEntry
+
+    entries = [
+        audit._entry(
+            actor=user,
+            obj=obj,
+            action=AuditAction.CHANGED,
+            changes=diff,
+            content_type=ContentType.objects.get_for_model(obj),
+        )
+        for obj, diff in changes
+    ]
+    AuditEntry.objects.bulk_create(entries)
+
+
+def _create_parts(*, user, model: type[models.Model], objects: list[models.Model]) -> None:
+    """Check and create new tasks or transitions of any number of workflows in a fixed few queries.
+
+    Raises `RowErrors` naming each refused row (by its index in `objects`); nothing is written then.
+    """
+    workflows = _workflows_of(objects)
+    stored = _lock_workflows(workflows)
+    errors: dict[int, ValidationError] = {}
+    _refuse_read_only(objects, stored, errors)
+    _clean_rows(objects, errors)
+    taken = {
+        (workflow_id, slug): pk
+        for pk, workflow_id, slug in model._default_manager.filter(workflow__in=workflows).values_list(
+            "pk", "workflow_id", "slug"
+        )
+    }
+    _refuse_duplicate_slugs(objects, taken, errors)
+    if errors:
+        raise RowErrors(dict(sorted(errors.items())))
+    bulk_insert_limit_ensure()
+    model._default_manager.bulk_create(objects)
+    definitions_grant_company_access(objects=objects, new=True)
+    _touch_workflows(workflows, stored)
+    audit.audit_record_many(actor=user, objects=objects, action=AuditAction.CREATED)
+
+
+def _new_task(actor, workflow: WorkflowDefinition, data: dict[str, Any]) -> TaskDefinition:
+    task = TaskDefinition(workflow=workflow, company=workflow.company, version=workflow.version, created_by=actor)
+    _apply(task, data)
+    # The task belongs where its workflow belongs, whatever the row said.
+    task.workflow = workflow
+    task.company = workflow.company
+    task.version = workflow.version
+    task.status = DefinitionStatus.DRAFT
+    return task
 
 
 @transaction.atomic
-def tasks_create_many(*, user, workflow: WorkflowDefinition, rows: Sequence[dict[str, Any]]) -> list[TaskDefinition]:
-    """Create many tasks of one workflow with every model rule, in a constant number of queries.
+def tasks_create_many(
+    *, user, rows: Sequence[dict[str, Any]], workflow: WorkflowDefinition | None = None
+) -> list[TaskDefinition]:
+    """Create many tasks, of one workflow or of many, with every rule, in a constant number of queries.
 
-    Each row is validated as `task_create` would (Model.full_clean); slug uniqueness is
-    checked for the whole batch in one query instead of one per row. Any invalid row refuses
-    the batch with `RowErrors` naming each row.
+    Each row names its `workflow` (a loaded WorkflowDefinition, read through the access layer);
+    `workflow=` is the default for rows that do not. Each row is validated as `task_create`
+    would (Model.full_clean); editability (one locking read of every touched workflow), slug
+    uniqueness, permission grants, revision bumps and audit entries are one query each for the
+    whole batch. Any invalid row refuses the batch with `RowErrors` naming each row.
     """
-    definition_ensure_editable(obj=workflow)
     actor = user if user and user.pk else None
     tasks = []
     for data in rows:
-        task = TaskDefinition(workflow=workflow, company=workflow.company, version=workflow.version, created_by=actor)
-        _apply(task, data)
-        task.company_id = workflow.company_id
-        tasks.append(task)
-    errors: dict[int, ValidationError] = {}
-    for index, task in enumerate(tasks):
-        try:
-            # The related rows are in hand (read in this transaction), so their existence is
-            # not asked again row by row; clean() still checks they belong together.
-            task.full_clean(exclude=LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            errors[index] = exc
-    taken = set(TaskDefinition.objects.filter(workflow=workflow).values_list("slug", flat=True))
-    _refuse_duplicate_slugs(tasks, taken, errors)
-    if errors:
-        raise RowErrors(dict(sorted(errors.items())))
-    TaskDefinition.objects.bulk_create(tasks)
-    definitions_grant_company_access(objects=tasks)
-    _touch_workflow(workflow)
-    audit.audit_record_many(actor=user, objects=tasks, action=AuditAction.CREATED)
+        data = dict(data)
+        target = data.pop("workflow", None) or workflow
+        if target is None:
+            raise ValueError("Each row needs a workflow.")
+        tasks.append(_new_task(actor, target, data))
+    if tasks:
+        _create_parts(user=user, model=TaskDefinition, objects=tasks)
     return tasks
 
 
 @transaction.atomic
-def transitions_create_many(
-    *, user, workflow: WorkflowDefinition, rows: Sequence[dict[str, Any]]
-) -> list[WorkflowTransition]:
-    """Create many transitions of one workflow with every model rule (conditions included)."""
-    from django.db.models import prefetch_related_objects
+def tasks_import_many(
+    *, user, new: Sequence[dict[str, Any]] = (), changed: Sequence[TaskDefinition] = ()
+) -> tuple[list[TaskDefinition], list[TaskDefinition]]:
+    """The writes of a task file: new rows created and changed rows updated, each side in one batch.
 
-    definition_ensure_editable(obj=workflow)
-    # The condition checks read the workflow's ticket definitions: once, not per row.
-    prefetch_related_objects([workflow], "ticket_definitions")
-    taken = set(WorkflowTransition.objects.filter(workflow=workflow).values_list("slug", flat=True))
-    transitions = []
-    used = set(taken)
-    for data in rows:
-        transition = WorkflowTransition(workflow=workflow)
-        _apply(transition, data)
-        if not transition.slug:
-            transition.slug = _free_slug(
-                transition_default_slug(from_task=transition.from_task, to_task=transition.to_task), used
-            )
-        used.add(transition.slug)
-        transitions.append(transition)
+    `RowErrors` indexes rows as one list: the new rows first, then the changed ones.
+    """
     errors: dict[int, ValidationError] = {}
-    for index, transition in enumerate(transitions):
-        try:
-            transition.full_clean(exclude=LOADED_RELATIONS, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            errors[index] = exc
-    _refuse_duplicate_slugs(transitions, taken, errors)
+    created: list[TaskDefinition] = []
+    try:
+        created = tasks_create_many(user=user, rows=new)
+    except RowErrors as exc:
+        errors.update(exc.rows)
+    try:
+        tasks_update_many(user=user, tasks=changed)
+    except RowErrors as exc:
+        errors.update({len(new) + index: error for index, error in exc.rows.items()})
     if errors:
         raise RowErrors(dict(sorted(errors.items())))
-    WorkflowTransition.objects.bulk_create(transitions)
-    definitions_grant_company_access(objects=transitions)
-    _touch_workflow(workflow)
-    audit.audit_record_many(actor=user, objects=transitions, action=AuditAction.CREATED)
+    return created, list(changed)
+
+
+# Fields a change may never move: a part stays in its workflow and company, at its version.
+_FIXED_TASK_FIELDS = ("company_id", "workflow_id", "status", "version", "created_by_id", "created_at")
+_FIXED_TRANSITION_FIELDS = ("workflow_id", "status", "created_at")
+
+
+def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.Model], fixed: tuple[str, ...]) -> None:
+    """Check and save changed tasks or transitions of any number of workflows in a fixed few queries.
+
+    Each object carries its new values; the stored rows (one query) give the audit diff and the
+    fields a change may not move. Raises `RowErrors` (by index in `objects`) and writes nothing then.
+    """
+    from django.utils import timezone
+
+    stored_rows = {obj.pk: obj for obj in model._default_manager.filter(pk__in=[o.pk for o in objects])}
+    errors: dict[int, ValidationError] = {}
+    for index, obj in enumerate(objects):
+        stored_row = stored_rows.get(obj.pk)
+        if stored_row is None:
+            errors[index] = ValidationError(_("This row was deleted meanwhile; reload and import again."))
+            continue
+        for attname in fixed:
+            setattr(obj, attname, getattr(stored_row, attname))
+    workflows = _workflows_of(objects)
+    stored = _lock_workflows(workflows)
+    _refuse_read_only(objects, stored, errors)
+    _clean_rows(objects, errors)
+    taken = {
+        (workflow_id, slug): pk
+        for pk, workflow_id, slug in model._default_manager.filter(workflow__in=workflows).values_list(
+            "pk", "workflow_id", "slug"
+        )
+    }
+    _refuse_duplicate_slugs(objects, taken, errors)
+    if errors:
+        raise RowErrors(dict(sorted(errors.items())))
+    bulk_insert_limit_ensure()
+    now = timezone.now()
+    changes = []
+    for obj in objects:
+        obj.updated_at = now  # type: ignore[attr-defined]
+        changes.append((obj, audit.diff(audit.snapshot(stored_rows[obj.pk]), audit.snapshot(obj))))
+    names = [
+        field.name for field in model._meta.concrete_fields if not field.primary_key and field.attname not in fixed
+    ]
+    model._default_manager.bulk_update(objects, names)
+    _touch_workflows(workflows, stored)
+    _audit_changes(user=user, changes=changes)
+
+
+@transaction.atomic
+def tasks_update_many(*, user, tasks: Sequence[TaskDefinition]) -> list[TaskDefinition]:
+    """Save many changed tasks (each carrying its new values) with every rule of `task_update`:
+    one query each for the stored rows, the workflow locks, the slugs, the update, the revisions
+    and the audit entries (each with its own diff)."""
+    if tasks:
+        _update_parts(user=user, model=TaskDefinition, objects=tasks, fixed=_FIXED_TASK_FIELDS)
+    return list(tasks)
+
+
+@transaction.atomic
+def transitions_create_many(
+    *, user, rows: Sequence[dict[str, Any]], workflow: WorkflowDefinition | None = None
+) -> list[WorkflowTransition]:
+    """Create many transitions, of one workflow or many, with every model rule (conditions included).
+
+    Rows name their `workflow` as in `tasks_create_many`; a row without a slug gets the first
+    free `<from>-to-<to>` slug of its workflow.
+    """
+    from django.db.models import prefetch_related_objects
+
+    transitions = []
+    for data in rows:
+        data = dict(data)
+        target = data.pop("workflow", None) or workflow
+        if target is None:
+            raise ValueError("Each row needs a workflow.")
+        transition = WorkflowTransition(workflow=target)
+        _apply(transition, data)
+        transition.workflow = target
+        transition.status = DefinitionStatus.DRAFT
+        transitions.append(transition)
+    if not transitions:
+        return transitions
+    workflows = _workflows_of(transitions)
+    # The condition checks read each workflow's ticket definitions: once a batch, not per row.
+    prefetch_related_objects(workflows, "ticket_definitions")
+    if any(not transition.slug for transition in transitions):
+        used: dict[int, set[str]] = {workflow.pk: set() for workflow in workflows}
+        for workflow_id, slug in WorkflowTransition.objects.filter(workflow__in=workflows).values_list(
+            "workflow_id", "slug"
+        ):
+            used[workflow_id].add(slug)
+        for transition in transitions:
+            used[transition.workflow_id].add(transition.slug)
+        for transition in transitions:
+            if not transition.slug:
+                base = transition_default_slug(from_task=transition.from_task, to_task=transition.to_task)
+                transition.slug = _free_slug(base, used[transition.workflow_id])
+                used[transition.workflow_id].add(transition.slug)
+    _create_parts(user=user, model=WorkflowTransition, objects=transitions)
     return transitions
+
+
+@transaction.atomic
+def transitions_update_many(*, user, transitions: Sequence[WorkflowTransition]) -> list[WorkflowTransition]:
+    """Save many changed transitions with every rule of `transition_update`, in a fixed few queries."""
+    if transitions:
+        from django.db.models import prefetch_related_objects
+
+        prefetch_related_objects(_workflows_of(transitions), "ticket_definitions")
+        _update_parts(user=user, model=WorkflowTransition, objects=transitions, fixed=_FIXED_TRANSITION_FIELDS)
+    return list(transitions)
+
+
+@transaction.atomic
+def transitions_import_many(
+    *, user, new: Sequence[dict[str, Any]] = (), changed: Sequence[WorkflowTransition] = ()
+) -> tuple[list[WorkflowTransition], list[WorkflowTransition]]:
+    """The writes of a transition file, as `tasks_import_many`."""
+    errors: dict[int, ValidationError] = {}
+    created: list[WorkflowTransition] = []
+    try:
+        created = transitions_create_many(user=user, rows=new)
+    except RowErrors as exc:
+        errors.update(exc.rows)
+    try:
+        transitions_update_many(user=user, transitions=changed)
+    except RowErrors as exc:
+        errors.update({len(new) + index: error for index, error in exc.rows.items()})
+    if errors:
+        raise RowErrors(dict(sorted(errors.items())))
+    return created, list(changed)

@@ -184,15 +184,41 @@ def big_bundle(tasks: int) -> dict:
     return document
 
 
-def test_large_bundle_query_count_grows_only_with_the_rows_it_saves(creator_a, company_a):
+def designed_bundle(tasks: int, slug: str) -> dict:
+    """`tasks` tasks with a role and an output form, three transitions a task and a start, a ticket:
+    the shapes of the designer's workflows (20 tasks make 61 transitions, 200 make 601)."""
+    approved = [{"name": "approved", "label": "Approved", "type": "boolean", "required": True}]
+    document = big_bundle(tasks)
+    document["workflow"] = {"slug": slug, "title": slug.title()}
+    for task in document["tasks"]:
+        task.update(assignee_role="manager", output_schema=approved)
+    document["transitions"] += [
+        {"slug": f"t{i}-stop", "from_task": f"t{i}", "to_task": None, "condition": "!output.approved", "priority": 5}
+        for i in range(tasks)
+    ]
+    document["transitions"] += [
+        {"slug": f"t{i}-back", "from_task": f"t{i}", "to_task": "t0", "priority": 50} for i in range(tasks)
+    ]
+    document["tickets"] = [{"slug": f"{slug}-ticket", "title": "Ticket", "company_role_access": ["manager"]}]
+    document["roles"] = [{"slug": "manager", "name": "Manager"}]
+    return document
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["preview", "import"])
+def test_bundle_import_costs_the_same_queries_at_20_and_200_tasks(dry_run, creator_a, company_a):
+    roles(company_a, "manager")
     counts = {}
-    for size in (10, 60):
+    # The same user object both times, as a caller holding one would: the first import finds
+    # nothing cached on it, the second finds what the first cached.
+    for tasks in (20, 200):
+        document = designed_bundle(tasks, f"designed-{tasks}")
+        assert len(document["transitions"]) == 3 * tasks + 1
         with CaptureQueriesContext(connection) as queries:
-            result = bundle_import(user=creator_a, document=big_bundle(size), dry_run=True)
+            result = bundle_import(user=creator_a, document=document, dry_run=dry_run)
         assert result.ok, result.errors[:3]
-        counts[size] = len(queries)
-    per_row = (counts[60] - counts[10]) / (2 * 50)  # each task adds a task and a transition row
-    # Look-ups are batched (a fixed few queries); what remains per row is the services' own
-    # validation, insert, permission grant and audit (savepoints included), constant per row.
-    assert per_row <= 35, (counts, per_row)
-    assert not WorkflowDefinition.objects.exists()
+        assert len(result.created_transitions) == 3 * tasks + 1
+        counts[tasks] = len(queries)
+    assert counts[20] == counts[200], counts
+    assert WorkflowDefinition.objects.count() == (0 if dry_run else 2)
+    if not dry_run:
+        assert access.transitions_for(creator_a).count() == 61 + 601

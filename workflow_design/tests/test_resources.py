@@ -248,3 +248,169 @@ def test_new_task_in_a_published_workflow_is_refused_on_its_row(creator_a, compa
     assert [e.split(":")[0] for e in errors_of(result)] == ["row 1 workflow"]
     assert "read-only" in errors_of(result)[0]
     assert snapshot() == before
+
+
+def _flows(company, count: int, prefix: str) -> list[WorkflowDefinition]:
+    return [WF(company=company, slug=f"{prefix}-{i}", title=f"{prefix} {i}") for i in range(count)]
+
+
+def _spread_task_file(flows, rows: int, *, bad: dict[int, tuple[str, str]] | None = None) -> bytes:
+    """`rows` new tasks spread over `flows`, by slug; `bad` replaces a cell of some rows (1-based)."""
+    header = ["workflow", "workflow_version", "slug", "title", "position", "assignee_role", "output_schema"]
+    lines = [
+        [flows[i % len(flows)].slug, "", f"spread-{i}", f"Spread {i}", str(i), "manager", "[]"] for i in range(rows)
+    ]
+    for number, (column, value) in (bad or {}).items():
+        lines[number - 1][header.index(column)] = value
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows([header, *lines])
+    return out.getvalue().encode()
+
+
+def _queries_of(fn) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len(queries)
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["preview", "import"])
+def test_task_file_of_200_rows_over_20_workflows_costs_the_queries_of_10_rows_over_2(dry_run, creator_a, company_a):
+    CompanyRoleFactory(company=company_a, slug="manager")
+    small, large = (
+        _spread_task_file(_flows(company_a, 2, "small"), 10),
+        _spread_task_file(_flows(company_a, 20, "large"), 200),
+    )
+    # Warm: the user's roles and the content types are read once per object and process.
+    run_import(TaskDefinition, creator_a, small, dry_run=True)
+    results = []
+    counts = [
+        _queries_of(lambda data=data: results.append(run_import(TaskDefinition, creator_a, data, dry_run=dry_run)))
+        for data in (small, large)
+    ]
+    assert [errors_of(r) for r in results] == [[], []]
+    assert [r.totals["new"] for r in results] == [10, 200]
+    assert counts[0] == counts[1] and counts[1] <= 40, counts
+    assert TaskDefinition.objects.filter(slug__startswith="spread-").count() == (0 if dry_run else 210)
+
+
+def test_task_file_over_many_workflows_bumps_each_revision_once_and_audits_each_row(creator_a, company_a):
+    from workflow_design.models import AuditEntry
+
+    CompanyRoleFactory(company=company_a, slug="manager")
+    flows = _flows(company_a, 5, "flow")
+    result = run_import(TaskDefinition, creator_a, _spread_task_file(flows, 50))
+    assert errors_of(result) == [] and result.totals["new"] == 50
+    assert (
+        sorted(WorkflowDefinition.objects.filter(slug__startswith="flow-").values_list("revision", flat=True))
+        == [2] * 5
+    )
+    made = access.tasks_for(creator_a).filter(slug__startswith="spread-")
+    assert made.count() == 50 and set(made.values_list("created_by", flat=True)) == {creator_a.pk}
+    entries = AuditEntry.objects.filter(content_type__model="taskdefinition", action="created")
+    assert entries.count() == 50 and set(entries.values_list("channel", flat=True)) == {"code"}
+
+
+def test_bad_rows_over_many_workflows_are_each_reported_at_their_row_and_nothing_is_written(creator_a, company_a):
+    CompanyRoleFactory(company=company_a, slug="manager")
+    flows = _flows(company_a, 5, "flow")
+    live = WF(company=company_a, slug="live", title="Live")
+    WorkflowDefinition.objects.filter(pk=live.pk).update(status="published")
+    TaskFactory(workflow=flows[2], slug="taken")
+    bad = {
+        10: ("assignee_role", "no-such-role"),
+        25: ("output_schema", '[{"name": "x", "type": "no-such-type"}]'),
+        45: ("slug", "spread-39"),  # row 40's slug in the same workflow (flow-4)
+        50: ("workflow", "no-such-workflow"),
+        60: ("workflow", "live"),
+        90: ("title", ""),
+    }
+    before = snapshot()
+    result = run_import(TaskDefinition, creator_a, _spread_task_file(flows, 100, bad=bad))
+    assert {row.number: sorted(row.error_dict) for row in result.invalid_rows} == {
+        10: ["assignee_role"],
+        25: ["output_schema"],
+        45: ["slug"],
+        50: ["workflow"],
+        60: ["workflow"],
+        90: ["title"],
+    }
+    assert "has no draft" in result.invalid_rows[4].error_dict["workflow"][0]
+    assert snapshot() == before
+
+
+def test_task_row_naming_another_companys_workflow_gets_the_error_of_a_missing_one(
+    creator_a, creator_b, company_a, company_b
+):
+    WF(company=company_b, slug="theirs", title="Theirs")
+    before = snapshot()
+    header = b"workflow,workflow_version,slug,title\n"
+    theirs = run_import(TaskDefinition, creator_a, header + b"theirs,,x,X\n")
+    missing = run_import(TaskDefinition, creator_a, header + b"nowhere,,x,X\n")
+    assert errors_of(theirs) == [e.replace("nowhere", "theirs") for e in errors_of(missing)]
+    assert errors_of(theirs) == ['row 1 workflow: Workflow "theirs" was not found.']
+    assert snapshot() == before
+
+
+def test_changed_task_rows_over_many_workflows_update_in_one_batch_with_their_audit_diffs(creator_a, company_a):
+    from workflow_design.models import AuditEntry
+
+    CompanyRoleFactory(company=company_a, slug="manager")
+    small_flows, large_flows = _flows(company_a, 2, "small"), _flows(company_a, 20, "large")
+    for flows, rows in ((small_flows, 10), (large_flows, 200)):
+        assert errors_of(run_import(TaskDefinition, creator_a, _spread_task_file(flows, rows))) == []
+    counts = []
+    for flows, rows in ((small_flows, 10), (large_flows, 200)):
+        changed = _spread_task_file(flows, rows).replace(b",Spread ", b",Renamed ")
+        result = run_import(TaskDefinition, creator_a, changed)
+        counts.append(len(result.rows))
+        assert errors_of(result) == [] and result.totals["update"] == rows
+    assert TaskDefinition.objects.filter(title__startswith="Renamed ").count() == 210
+    assert set(WorkflowDefinition.objects.filter(slug__startswith="large-").values_list("revision", flat=True)) == {3}
+    entry = AuditEntry.objects.get(
+        action="changed", object_id=TaskDefinition.objects.get(workflow=large_flows[7], slug="spread-7").pk
+    )
+    assert entry.changes == {"title": ["Spread 7", "Renamed 7"]}
+    header_and_rows = _spread_task_file(large_flows, 200).replace(b",Spread ", b",Again ")
+    again = _queries_of(lambda: run_import(TaskDefinition, creator_a, header_and_rows))
+    small_again = _queries_of(
+        lambda: run_import(
+            TaskDefinition, creator_a, _spread_task_file(small_flows, 10).replace(b",Spread ", b",Again ")
+        )
+    )
+    assert again == small_again, (small_again, again)
+
+
+def _transition_file(flows) -> bytes:
+    rows = "".join(f"{flow.slug},,,,spread-{i},,5\n{flow.slug},,,spread-{i},,,9\n" for i, flow in enumerate(flows))
+    return ("workflow,workflow_version,slug,from_task,to_task,condition,priority\n" + rows).encode()
+
+
+def test_transition_file_over_many_workflows_costs_the_same_queries_and_names_free_slugs(creator_a, company_a):
+    CompanyRoleFactory(company=company_a, slug="manager")
+    small, large = _flows(company_a, 2, "small"), _flows(company_a, 20, "large")
+    for flows in (small, large):
+        assert errors_of(run_import(TaskDefinition, creator_a, _spread_task_file(flows, len(flows)))) == []
+    counts = []
+    for flows in (small, large):
+        data = _transition_file(flows)
+        counts.append(_queries_of(lambda data=data: run_import(WorkflowTransition, creator_a, data)))
+    assert counts[0] == counts[1], counts
+    made = access.transitions_for(creator_a).filter(workflow__slug="large-3")
+    assert sorted(made.values_list("slug", "priority")) == [("spread-3-to-end", 9), ("start-to-spread-3", 5)]
+    assert WorkflowTransition.objects.count() == 44
+
+
+def test_transition_file_condition_error_is_on_its_row_and_nothing_is_written(creator_a, company_a):
+    rich_workflow(company_a, creator_a)
+    before = snapshot()
+    data = (
+        b"workflow,slug,from_task,to_task,condition,priority\n"
+        b"purchase,fine,order,review,,7\n"
+        b"purchase,broken,review,order,output.nothing == 1,8\n"
+    )
+    result = run_import(WorkflowTransition, creator_a, data)
+    assert [(row.number, sorted(row.error_dict)) for row in result.invalid_rows] == [(2, ["condition"])]
+    assert snapshot() == before
