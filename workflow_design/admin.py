@@ -53,9 +53,11 @@ from .forms import (
     WorkflowTransitionForm,
 )
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from .widgets import EDITOR_SCHEMAS, PYTHON_WIDGETS, RowSelect
+from .widgets import EDITOR_SCHEMAS, PYTHON_WIDGETS, RowSelect, column_renderer
 
 SAVE_ERRORS = "designer_save_errors"
+# Task columns a page opened for editing does not show outside the task's own row.
+HEAVY_TASK_COLUMNS = ("description", "input_schema", "output_schema")
 
 
 class DesignerSaveError(Exception):
@@ -371,7 +373,10 @@ class _RowPlan:
         hidden_initial = None
         if bound.field.show_hidden_initial:
             hidden = bound.field.hidden_widget()
-            hidden_initial = (hidden, {**bound.build_widget_attrs({}, hidden), "id": bound.html_initial_id})
+            hidden_attrs = {**bound.build_widget_attrs({}, hidden), "id": bound.html_initial_id}
+            hidden_initial = column_renderer(hidden, hidden_attrs, ROW_PREFIX)
+            if hidden_initial is None:
+                self.usable = False
         return {
             "field": bound.field,
             "widget": widget,
@@ -379,6 +384,7 @@ class _RowPlan:
             "indexed": indexed,
             "name": bound.html_name,
             "initial_name": bound.html_initial_name,
+            "column": column_renderer(widget, attrs, ROW_PREFIX),
             "hidden_initial": hidden_initial,
         }
 
@@ -393,15 +399,16 @@ class _RowPlan:
         field, slot = plan["field"], str(index)
         value = values.get(name, field.initial)
         value = field.prepare_value(value() if callable(value) else value)
-        attrs = dict(plan["attrs"])
-        for key in plan["indexed"]:
-            attrs[key] = attrs[key].replace(ROW_PREFIX, slot)
-        html = plan["widget"].render(plan["name"].replace(ROW_PREFIX, slot), value, attrs, PYTHON_WIDGETS)
+        name = plan["name"].replace(ROW_PREFIX, slot)
+        if plan["column"] is not None:
+            html = plan["column"](name, value, slot)
+        else:
+            attrs = dict(plan["attrs"])
+            for key in plan["indexed"]:
+                attrs[key] = attrs[key].replace(ROW_PREFIX, slot)
+            html = plan["widget"].render(name, value, attrs, PYTHON_WIDGETS)
         if plan["hidden_initial"] is not None:
-            hidden, hidden_attrs = plan["hidden_initial"]
-            hidden_attrs = {**hidden_attrs, "id": hidden_attrs["id"].replace(ROW_PREFIX, slot)}
-            name = plan["initial_name"].replace(ROW_PREFIX, slot)
-            html += hidden.render(name, value, hidden_attrs, PYTHON_WIDGETS)
+            html += plan["hidden_initial"](plan["initial_name"].replace(ROW_PREFIX, slot), value, slot)
         return html
 
 
@@ -563,11 +570,19 @@ class TransitionInline(DesignerInline, admin.TabularInline):
 
     def get_queryset(self, request):
         # Start transitions (no source task) first, then by the source task's order and priority.
-        return (
+        transitions = (
             access.transitions_for(request.user)
             .select_related("from_task", "to_task")
             .order_by(F("from_task__position").asc(nulls_first=True), "from_task_id", "priority", "id")
         )
+        if request.method == "GET":
+            # A row names its tasks by title: the tasks' forms and descriptions (read twice
+            # for each of 600 rows) are left in the database. A save checks conditions
+            # against the output forms, so it reads the whole tasks.
+            transitions = transitions.defer(
+                *(f"{side}__{name}" for side in ("from_task", "to_task") for name in HEAVY_TASK_COLUMNS)
+            )
+        return transitions
 
 
 @admin.register(WorkflowDefinition)
@@ -642,10 +657,14 @@ class WorkflowDefinitionAdmin(
         """One lookup of the workflow's tasks per request, shared by every transition row."""
         cached = getattr(request, "_wd_task_refs", None)
         if cached is None:
-            saved = obj is not None and obj.pk is not None
-            tasks = (
-                list(access.tasks_for(request.user).filter(workflow=obj).order_by("position", "id")) if saved else []
-            )
+            tasks = []
+            if obj is not None and obj.pk is not None:
+                saved = access.tasks_for(request.user).filter(workflow=obj).order_by("position", "id")
+                if request.method == "GET":
+                    # Opened for editing, the list only names the tasks; a save resolves a
+                    # row's task to the whole instance, whose output form its condition reads.
+                    saved = saved.defer(*HEAVY_TASK_COLUMNS)
+                tasks = list(saved)
             cached = request._wd_task_refs = TaskRefs(tasks)
         return cached
 
