@@ -515,9 +515,74 @@ def test_change_page_queries_constant_and_html_small(client_a, company_a, django
     with django_assert_max_num_queries(30) as large_queries:
         response = client_a.get(change_url(large))
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
-    assert response.content.count(b'name="transitions-') >= 601 * 5
-    assert len(response.content) < 2_000_000, len(response.content)
-    assert len(small_html) < len(response.content)
+    html = response.content
+    assert html.count(b'name="transitions-') >= 601 * 5
+    assert len(html) < 2 * 1024 * 1024, len(html)
+    assert len(small_html) < len(html)
+    # The task list of the transition rows is on the page once; each from/to input (601 rows
+    # and the empty row) refers to it instead of carrying 200 options of its own.
+    assert html.count(b'<datalist id="wd-task-slugs">') == 1
+    assert html.count(b'list="wd-task-slugs"') == 2 * (601 + 1)
+    assert b'<select name="transitions-' not in html
+    datalist = re.search(rb'<datalist id="wd-task-slugs">(.*?)</datalist>', html, flags=re.S).group(1)
+    assert datalist.count(b"<option") == 200
+    # All options of the page (the list, the type and role choices of the task rows) stay
+    # fewer than two per transition row; a choice list per row would be 601 × 200 options.
+    assert html.count(b"<option") < 601 * 2
+
+
+def _inline_rows(html: str) -> list[str]:
+    return re.findall(r"<tbody>(.*?)</tbody>", html, flags=re.S)
+
+
+def test_saved_rows_written_as_their_forms_would_write_them(client_a, company_a, monkeypatch):
+    """A page opened for editing writes saved rows from one plan per table, not a form per row:
+    the rows must be the ones the forms would write, values and escaping included."""
+    from workflow_design.admin import DesignerInlineAdminFormSet
+
+    role = CompanyRoleFactory(company=company_a, name="Reviewer <lead>")
+    workflow = WorkflowFactory(company=company_a)
+    first = TaskFactory(
+        workflow=workflow, title='Check "A" & <B>', slug="check", position=1, assignee_role=role, output_schema=APPROVED
+    )
+    second = TaskFactory(workflow=workflow, title="Done", slug="done", position=2)
+    TransitionFactory(workflow=workflow, from_task=None, to_task=first, priority=1, slug="begin")
+    TransitionFactory(
+        workflow=workflow,
+        from_task=first,
+        to_task=second,
+        priority=10,
+        condition='output.approved == true && "<x>" != ""',
+    )
+    TransitionFactory(workflow=workflow, from_task=second, to_task=None, priority=3, slug="finish")
+
+    planned = client_a.get(change_url(workflow)).content.decode()
+    monkeypatch.setattr(DesignerInlineAdminFormSet, "light_rows", False)
+    from_forms = client_a.get(change_url(workflow)).content.decode()
+    assert _inline_rows(planned) == _inline_rows(from_forms)
+    rows = "".join(_inline_rows(planned))
+    assert "Check &quot;A&quot; &amp; &lt;B&gt;" in rows and "Reviewer &lt;lead&gt;</option>" in rows
+    assert "&quot;&lt;x&gt;&quot;" in rows and 'value="check"' in rows
+
+
+def test_saved_rows_need_no_form_each(client_a, company_a, monkeypatch):
+    """Opened for editing, the page builds forms for the empty row of each table, not per saved row."""
+    from workflow_design import forms as designer_forms
+
+    built = []
+    for form_class in (designer_forms.TaskDefinitionForm, designer_forms.TransitionRowForm):
+        original = form_class.__init__
+
+        def counting(self, *args, original=original, **kwargs):
+            built.append(type(self).__name__)
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(form_class, "__init__", counting)
+    workflow = _big_workflow(company_a, 20)
+    response = client_a.get(change_url(workflow))
+    assert response.status_code == 200
+    assert response.content.count(b'class="form-row has_original"') == 20 + 61
+    assert len(built) <= 10, built  # a few empty rows per table, not 81 saved ones
 
 
 def test_superuser_creates_workflow_in_chosen_company(client, superuser, company_b):
