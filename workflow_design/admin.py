@@ -576,11 +576,17 @@ class TransitionInline(DesignerInline, admin.TabularInline):
             .order_by(F("from_task__position").asc(nulls_first=True), "from_task_id", "priority", "id")
         )
         if request.method == "GET":
-            # A row names its tasks by title: the tasks' forms and descriptions (read twice
-            # for each of 600 rows) are left in the database. A save checks conditions
-            # against the output forms, so it reads the whole tasks.
+            # A row shows its tasks by title: the rest of the tasks (read twice for each of
+            # 600 rows, forms and dates included) stays in the database. A save checks
+            # conditions against the output forms, so it reads the whole tasks.
+            shown = {"id", "title"}
             transitions = transitions.defer(
-                *(f"{side}__{name}" for side in ("from_task", "to_task") for name in HEAVY_TASK_COLUMNS)
+                *(
+                    f"{side}__{field.name}"
+                    for side in ("from_task", "to_task")
+                    for field in TaskDefinition._meta.concrete_fields
+                    if field.name not in shown
+                )
             )
         return transitions
 

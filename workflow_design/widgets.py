@@ -18,8 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.forms.renderers import DjangoTemplates
-from django.forms.widgets import Input
+from django.forms.widgets import ChoiceWidget, Input
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django_jsonform.utils import normalize_schema
@@ -183,8 +184,12 @@ def column_renderer(widget: forms.Widget, attrs: dict[str, Any], slot: str) -> C
     row index written in place of `slot` in `attrs`: the attributes are written once, not once
     per row. Only inputs and textareas with Django's own context qualify; otherwise None.
     """
+    if isinstance(widget, RelatedFieldWidgetWrapper):
+        return _wrapper_column(widget, attrs, slot)
     build = _IN_PYTHON.get(widget.template_name)
     kind = type(widget)
+    if build is _select:
+        return _select_column(widget, attrs, slot)
     plain = (
         kind.render is forms.Widget.render
         and kind._render is forms.Widget._render
@@ -210,6 +215,63 @@ def column_renderer(widget: forms.Widget, attrs: dict[str, Any], slot: str) -> C
         return f'{start}{_escape(name)}"{shown}{attrs_html.replace(slot, index)}>'
 
     return render_input
+
+
+def _select_column(widget: forms.Select, attrs: dict[str, Any], slot: str) -> Callable[[str, Any, str], str] | None:
+    # A single select over a flat list of choices, with Django's own options: each option is
+    # written once selected and once not, and a row picks the first one its value names.
+    kind = type(widget)
+    plain = (
+        kind.render in (forms.Widget.render, RowSelect.render)
+        and kind._render is forms.Widget._render
+        and kind.get_context is forms.Select.get_context
+        and kind.optgroups is ChoiceWidget.optgroups
+        and kind.create_option is ChoiceWidget.create_option
+        and not widget.allow_multiple_selected
+        and not widget.option_inherits_attrs
+        and widget.option_template_name == SELECT_OPTION_TEMPLATE
+    )
+    choices = [("" if value is None else value, label) for value, label in widget.choices] if plain else []
+    if not plain or any(isinstance(label, (list, tuple)) for _value, label in choices):
+        return None
+    options = [
+        (str(value), f'\n  <option value="{_escape(value)}"{on}>{_text(label)}</option>')
+        for value, label in choices
+        for on in ("", " selected")
+    ]
+    unselected, selected = options[0::2], options[1::2]
+    attrs_html = html_attrs(widget.build_attrs(widget.attrs, attrs))
+
+    def render_select(name: str, value: Any, index: str) -> str:
+        values = widget.format_value(value)
+        parts = [f'<select name="{_escape(name)}"{attrs_html.replace(slot, index)}>']
+        chosen = False
+        for (key, plain_option), (_key, chosen_option) in zip(unselected, selected, strict=True):
+            if not chosen and key in values:
+                chosen = True
+                parts.append(chosen_option)
+            else:
+                parts.append(plain_option)
+        parts.append("\n</select>")
+        return "".join(parts)
+
+    return render_select
+
+
+def _wrapper_column(
+    wrapper: RelatedFieldWidgetWrapper, attrs: dict[str, Any], slot: str
+) -> Callable[[str, Any, str], str] | None:
+    links = (wrapper.can_add_related, wrapper.can_change_related, wrapper.can_delete_related, wrapper.can_view_related)
+    inner = column_renderer(wrapper.widget, attrs, slot)
+    if inner is None or (not wrapper.is_hidden and any(links)):
+        return None
+    rel = wrapper.rel
+    ref = "" if rel.limit_choices_to else f' data-model-ref="{_escape(rel.model._meta.model_name)}"'
+
+    def render_wrapped(name: str, value: Any, index: str) -> str:
+        return f'<div class="related-widget-wrapper"{ref}>\n    {inner(name, value, index)}\n</div>'
+
+    return render_wrapped
 
 
 def _related_wrapper(context: dict) -> str | None:
