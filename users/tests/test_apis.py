@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -341,3 +343,20 @@ def test_workflow_factory_is_visible_after_api_login(api, creator_a):
     access = login(api, "creator@alpha.example").json()["access"]
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     assert [w["slug"] for w in api.get("/api/workflow/workflows/").json()["results"]] == ["visible"]
+
+
+def test_bearer_token_costs_one_user_query_and_no_token_table_lookup(api, creator_a):
+    """Access tokens are checked by signature and the password marker: no blacklist lookup per request."""
+    for _ in range(3):
+        WorkflowFactory(company=creator_a.company)
+    access = login(api, "creator@alpha.example").json()["access"]
+    forced = APIClient()
+    forced.force_authenticate(User.objects.get(pk=creator_a.pk))
+    with CaptureQueriesContext(connection) as baseline:
+        assert forced.get("/api/workflow/workflows/").json()["count"] == 3
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    with CaptureQueriesContext(connection) as bearer:
+        assert api.get("/api/workflow/workflows/").json()["count"] == 3
+    sql = [q["sql"] for q in bearer.captured_queries]
+    assert len(sql) == len(baseline.captured_queries) + 1, sql
+    assert not any("token_blacklist" in q for q in sql)
