@@ -239,7 +239,7 @@ class DesignerInlineFormSet(BaseInlineFormSet):
     def __getitem__(self, index):
         # A template looks `formset.prefix` up as a key first; a formset answers a key by
         # building all its forms, which the saved rows of a page opened for editing skip.
-        if not isinstance(index, int):
+        if not isinstance(index, (int, slice)):
             raise TypeError("formset rows are looked up by position")
         return super().__getitem__(index)
 
