@@ -200,15 +200,27 @@ def _same(value):
     return value
 
 
-def _is_column(model: type[models.Model], name: str) -> bool:
+def _model_field(model: type[models.Model], name: str):
     try:
-        field = model._meta.get_field(name)
+        return model._meta.get_field(name)
     except FieldDoesNotExist:
-        return False
-    return bool(field.concrete and not field.is_relation and field.attname == name)
+        return None
 
 
-def _row_step(serializer: serializers.Serializer, model: type[models.Model], field: serializers.Field):
+def _is_column(model: type[models.Model], name: str) -> bool:
+    field = _model_field(model, name)
+    return bool(field is not None and field.concrete and not field.is_relation and field.attname == name)
+
+
+def _foreign_key_column(model: type[models.Model], name: str) -> str | None:
+    """The id column of a forward foreign key (`workflow` -> `workflow_id`), else None."""
+    field = _model_field(model, name)
+    if field is not None and field.concrete and field.many_to_one:
+        return field.attname
+    return None
+
+
+def _row_step(model: type[models.Model], field: serializers.Field):
     """How one readable field is written for a list row, exactly as its own `to_representation`.
 
     Returns `(kind, attribute, convert)`: "attr" reads the attribute (None stays None) and applies
@@ -227,9 +239,10 @@ def _row_step(serializer: serializers.Serializer, model: type[models.Model], fie
             and kind.get_attribute is serializers.PrimaryKeyRelatedField.get_attribute
             and kind.to_representation is serializers.PrimaryKeyRelatedField.to_representation
         )
-        if plain:
+        column = _foreign_key_column(model, source) if plain else None
+        if column:
             # DRF reads the raw foreign key id (no join, no query); so does the row.
-            return "attr", model._meta.get_field(source).attname, _same
+            return "attr", column, _same
         return "field", field.field_name, None
     if kind.get_attribute is not serializers.Field.get_attribute or not _is_column(model, source):
         # Properties, methods and custom lookups keep DRF's own reading (callables are called).
@@ -274,7 +287,7 @@ def _row_plan(child: serializers.Serializer) -> list[tuple[str, str, str, Any]]:
     plan = cls.__dict__.get("_row_plan_cache")
     if plan is None:
         model = child.Meta.model
-        plan = [(field.field_name, *_row_step(child, model, field)) for field in child._readable_fields]
+        plan = [(field.field_name, *_row_step(model, field)) for field in child._readable_fields]
         cls._row_plan_cache = plan
     return plan
 

@@ -126,19 +126,23 @@ class _Unusual(serializers.ModelSerializer):
     is_draft = serializers.BooleanField(source="status")
     created = serializers.DateTimeField(source="created_at", format="%Y-%m-%d")
     big = serializers.IntegerField(source="pk")
+    owner = serializers.PrimaryKeyRelatedField(source="company", read_only=True)
+    tasks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = WorkflowDefinition
-        fields = ["id", "company", "company_name", "label", "is_draft", "created", "big", "status"]
+        fields = ["id", "company", "company_name", "label", "is_draft", "created", "big", "owner", "tasks", "status"]
         list_serializer_class = RowListSerializer
 
 
 def test_row_list_falls_back_to_the_field_for_unknown_kinds(varied):
-    rows = list(WorkflowDefinition.objects.select_related("company"))
+    rows = list(WorkflowDefinition.objects.select_related("company").order_by("pk"))
     fast = _Unusual(rows, many=True).data
     assert _json(fast) == _json([_Unusual(row).data for row in rows])
     assert fast[0]["company_name"] == varied.company.name
     assert fast[0]["label"] == str(rows[0])
+    assert fast[0]["owner"] == varied.company_id
+    assert sorted(fast[0]["tasks"]) == sorted(rows[0].tasks.values_list("pk", flat=True))
 
 
 def test_api_list_rows_equal_the_detail_rows(api, varied):
