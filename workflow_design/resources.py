@@ -262,10 +262,12 @@ def _unsaved(reason: str) -> ValidationError:
 
 
 class _Diff(resources.Diff):
-    """import-export's preview diff, with the "before" side of new rows read once a file.
+    """import-export's preview diff, with the work for new rows done once a file, not once a row.
 
-    A new row's "before" is the resource's empty instance, the same for every new row, and
-    reading it cost as much as reading the row itself.
+    A new row's "before" is the resource's empty instance, the same for every new row, so it is
+    read once. And a new row's cells are all shown as added or unchanged: the HTML is built from
+    that one-part diff directly, the output import-export's text diff gives for it (a test holds
+    the two equal), without running the diff algorithm ten times a row.
     """
 
     def __init__(self, resource, instance, new):
@@ -277,6 +279,22 @@ class _Diff(resources.Diff):
         self.left = list(resource._new_row_values)
         self.right = []
         self.new = new
+
+    def as_html(self):
+        if not self.new:
+            return super().as_html()
+        from diff_match_patch import diff_match_patch
+        from django.utils.encoding import force_str
+        from django.utils.safestring import mark_safe
+
+        dmp = diff_match_patch()
+        html = []
+        for before, after in zip(self.left, self.right, strict=False):
+            # As import-export does: a new row's differing cell is compared with nothing.
+            old, text = (force_str(before) if before == after else ""), force_str(after)
+            parts = [(dmp.DIFF_EQUAL if old == text else dmp.DIFF_INSERT, text)] if text else []
+            html.append(mark_safe(dmp.diff_prettyHtml(parts)))  # noqa: S308 - escaped by diff_prettyHtml
+        return html
 
 
 class DesignResource(resources.ModelResource):
@@ -307,6 +325,13 @@ class DesignResource(resources.ModelResource):
 
     def get_diff_class(self):
         return _Diff if self.new_rows_start_alike else super().get_diff_class()
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A new row always differs from the empty instance it started as (it names its
+        # workflow), so it is never "unchanged": not compared field by field.
+        if self.new_rows_start_alike and original is not None and original.pk is None:
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     # Import ------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from .models import (
 GRANTED_ACTIONS = ("view", "change", "delete")
 
 
-def bulk_insert_limit_ensure() -> None:
+def _sqlite_parameter_limit_ensure() -> None:
     """Let bulk inserts on SQLite use as many parameters a statement as the library allows.
 
     Django 5.2 assumes 999 (SQLite's compile-time default before 3.32) and cuts a bulk insert
@@ -65,9 +65,10 @@ def _group_permission_model(model: type[models.Model]):
 def definitions_grant_company_access(*, objects: Sequence[models.Model], new: bool = False) -> int:
     """Grant each object's company creators group view/change/delete on it; return rows made.
 
-    One query per model and company for the permissions, one bulk insert per model: a
-    200-task bundle costs the same few queries as one task. `new=True` says the objects were
-    inserted in this transaction, so no grant of theirs can exist yet and none is looked up.
+    One query per model for the permissions and one insert per model and company: a 200-task
+    bundle costs the same few queries as one task. `new=True` says the objects were inserted in
+    this transaction, so no grant of theirs can exist yet: none is looked up, and the rows are
+    made by the database (`INSERT … SELECT`) instead of one Python object per row and action.
     """
     if not objects:
         return 0
@@ -78,41 +79,68 @@ def definitions_grant_company_access(*, objects: Sequence[models.Model], new: bo
     groups: dict[int, Any] = {}
     for model, rows in by_model.items():
         codenames = [f"{action}_{model._meta.model_name}" for action in GRANTED_ACTIONS]
-        permissions = list(
-            Permission.objects.filter(content_type__app_label=model._meta.app_label, codename__in=codenames)
+        permission_ids = list(
+            Permission.objects.filter(
+                content_type__app_label=model._meta.app_label, codename__in=codenames
+            ).values_list("pk", flat=True)
         )
         perm_model = _group_permission_model(model)
-        # Rows are made from positional values in the model's own column order: an import
-        # grants three rows per definition, and Django's keyword path costs several times more.
-        attnames = [field.attname for field in perm_model._meta.concrete_fields]
-        existing = (
-            set()
-            if new
-            else set(
-                perm_model.objects.filter(content_object__in=rows, permission__in=permissions).values_list(
-                    "content_object_id", "permission_id", "group_id"
-                )
-            )
-        )
-        new_rows = []
+        by_group: dict[int, list[int]] = {}
         for obj in rows:
             company = _company_of(obj)
             if company.pk not in groups:
                 groups[company.pk] = company_ensure_groups(company=company)
-            group = groups[company.pk]
-            for permission in permissions:
-                if (obj.pk, permission.pk, group.pk) not in existing:
-                    values = {
-                        "id": None,
-                        "content_object_id": obj.pk,
-                        "permission_id": permission.pk,
-                        "group_id": group.pk,
-                    }
-                    new_rows.append(perm_model(*[values[attname] for attname in attnames]))
-        bulk_insert_limit_ensure()
+            by_group.setdefault(groups[company.pk].pk, []).append(obj.pk)
+        if new:
+            for group_id, object_ids in by_group.items():
+                created += _grant_new_rows(model, permission_ids, group_id, object_ids)
+            continue
+        existing = set(
+            perm_model.objects.filter(content_object__in=rows, permission__in=permission_ids).values_list(
+                "content_object_id", "permission_id", "group_id"
+            )
+        )
+        new_rows = [
+            perm_model(content_object_id=object_id, permission_id=permission_id, group_id=group_id)
+            for group_id, object_ids in by_group.items()
+            for object_id in object_ids
+            for permission_id in permission_ids
+            if (object_id, permission_id, group_id) not in existing
+        ]
         perm_model.objects.bulk_create(new_rows)
         created += len(new_rows)
     return created
+
+
+def _grant_new_rows(model: type[models.Model], permission_ids: list[int], group_id: int, object_ids: list[int]) -> int:
+    """One `INSERT … SELECT` gives `group_id` every permission on every object: the product of
+    the objects' rows and the permission rows, made by the database.
+
+    Split only where the library's parameter limit demands it (a SQLite built with 999).
+    """
+    from django.db import connection
+
+    _sqlite_parameter_limit_ensure()
+    quote = connection.ops.quote_name
+    perm_model = _group_permission_model(model)
+    columns = ", ".join(
+        quote(perm_model._meta.get_field(name).column) for name in ("content_object", "permission", "group")
+    )
+    object_pk, permission_pk = quote(model._meta.pk.column), quote(Permission._meta.pk.column)
+    permissions = ", ".join(["%s"] * len(permission_ids))
+    step = (connection.features.max_query_params or 65_000) - len(permission_ids) - 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(object_ids), step):
+            chunk = object_ids[start : start + step]
+            # Table and column names come from the models (quoted); every value is a parameter.
+            sql = (
+                f"INSERT INTO {quote(perm_model._meta.db_table)} ({columns}) "  # noqa: S608
+                f"SELECT o.{object_pk}, p.{permission_pk}, %s "
+                f"FROM {quote(model._meta.db_table)} o CROSS JOIN {quote(Permission._meta.db_table)} p "
+                f"WHERE o.{object_pk} IN ({', '.join(['%s'] * len(chunk))}) AND p.{permission_pk} IN ({permissions})"
+            )
+            cursor.execute(sql, [group_id, *chunk, *permission_ids])
+    return len(object_ids) * len(permission_ids)
 
 
 def definition_ensure_editable(*, obj: models.Model) -> None:
@@ -386,7 +414,7 @@ def ticket_delete(*, ticket: TicketDefinition, user) -> None:
     ticket.delete()
 
 
-# Many parts at once (bundles, new versions) ---------------------------------------------
+# Many parts at once (files, bundles, new versions) --------------------------------------
 
 
 # Foreign keys that the batch services receive as loaded objects, never as raw ids.
@@ -405,45 +433,46 @@ def _row_error(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _lock_workflows(workflows: Sequence[WorkflowDefinition]) -> dict[int, tuple[str, int]]:
-    """One query: lock every touched workflow until commit and read its stored status and revision.
+def _lock_workflows(workflows: Sequence[WorkflowDefinition]) -> dict[int, str]:
+    """One query: lock every touched workflow until commit and read its stored status.
 
     The stored status decides editability (a row read earlier may be stale), and the lock makes a
     concurrent publish or save wait until this batch is written.
     """
     pks = {workflow.pk for workflow in workflows}
-    return {
-        pk: (status, revision)
-        # In primary-key order, so two batches over the same workflows never lock crosswise.
-        for pk, status, revision in WorkflowDefinition.objects.select_for_update()
-        .filter(pk__in=pks)
-        .order_by("pk")
-        .values_list("pk", "status", "revision")
-    }
+    # In primary-key order, so two batches over the same workflows never lock crosswise.
+    return dict(
+        WorkflowDefinition.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", "status")
+    )
 
 
 def _refuse_read_only(
-    objects: Sequence[models.Model], stored: dict[int, tuple[str, int]], errors: dict[int, ValidationError]
+    objects: Sequence[models.Model], stored: dict[int, str], errors: dict[int, ValidationError]
 ) -> None:
     for index, obj in enumerate(objects):
         workflow = obj.workflow  # type: ignore[attr-defined]
-        status = stored.get(workflow.pk, (None, 0))[0]
+        status = stored.get(workflow.pk)
         if status != DefinitionStatus.DRAFT:
             # A workflow deleted meanwhile is as gone as one never seen: "not found" wording.
             message = (
                 _read_only_message(workflow, status)
                 if status is not None
-                else _("Workflow %(slug)s was not found.") % {"slug": workflow.slug}
+                else _('Workflow "%(slug)s" was not found.') % {"slug": workflow.slug}
             )
             errors.setdefault(index, _row_error("workflow", message))
 
 
-def _touch_workflows(workflows: Sequence[WorkflowDefinition], stored: dict[int, tuple[str, int]]) -> None:
-    """One UPDATE raises the revision of every touched workflow (they are locked: no one else wrote)."""
+def _touch_workflows(workflows: Sequence[WorkflowDefinition]) -> None:
+    """One UPDATE raises the revision of every touched workflow, one read gives the objects theirs.
+
+    Read back rather than computed from the locked read: SQLite takes no row locks, so another
+    writer may have committed in between there.
+    """
     by_pk = {workflow.pk: workflow for workflow in workflows}
-    WorkflowDefinition.objects.filter(pk__in=list(by_pk)).update(revision=models.F("revision") + 1)
-    for pk, workflow in by_pk.items():
-        workflow.revision = stored[pk][1] + 1
+    rows = WorkflowDefinition.objects.filter(pk__in=list(by_pk))
+    rows.update(revision=models.F("revision") + 1)
+    for pk, revision in rows.values_list("pk", "revision"):
+        by_pk[pk].revision = revision
 
 
 def _refuse_duplicate_slugs(
@@ -488,7 +517,11 @@ def _workflows_of(objects: Sequence[models.Model]) -> list[WorkflowDefinition]:
 
 
 def _audit_changes(*, user, changes: Sequence[tuple[models.Model, dict[str, Any]]]) -> None:
-    """One insert for the audit entries of many changed objects, each with its own diff."""
+    """One insert for the audit entries of many changed objects, each with its own diff.
+
+    Built with the audit module's own entry maker, so channel, actor and company are filled the
+    way `audit_record` fills them (its `audit_record_many` records no per-object changes).
+    """
     from django.contrib.contenttypes.models import ContentType
 
     from .models import AuditEntry
@@ -525,10 +558,10 @@ def _create_parts(*, user, model: type[models.Model], objects: list[models.Model
     _refuse_duplicate_slugs(objects, taken, errors)
     if errors:
         raise RowErrors(dict(sorted(errors.items())))
-    bulk_insert_limit_ensure()
+    _sqlite_parameter_limit_ensure()
     model._default_manager.bulk_create(objects)
     definitions_grant_company_access(objects=objects, new=True)
-    _touch_workflows(workflows, stored)
+    _touch_workflows(workflows)
     audit.audit_record_many(actor=user, objects=objects, action=AuditAction.CREATED)
 
 
@@ -604,6 +637,10 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
     """
     from django.utils import timezone
 
+    workflows = _workflows_of(objects)
+    # Locked first, then read: a publish or another batch over these workflows waits for this
+    # one, so the status checked and the values diffed are the ones this update replaces.
+    stored = _lock_workflows(workflows)
     stored_rows = {obj.pk: obj for obj in model._default_manager.filter(pk__in=[o.pk for o in objects])}
     errors: dict[int, ValidationError] = {}
     for index, obj in enumerate(objects):
@@ -613,8 +650,6 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
             continue
         for attname in fixed:
             setattr(obj, attname, getattr(stored_row, attname))
-    workflows = _workflows_of(objects)
-    stored = _lock_workflows(workflows)
     _refuse_read_only(objects, stored, errors)
     _clean_rows(objects, errors)
     taken = {
@@ -626,7 +661,7 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
     _refuse_duplicate_slugs(objects, taken, errors)
     if errors:
         raise RowErrors(dict(sorted(errors.items())))
-    bulk_insert_limit_ensure()
+    _sqlite_parameter_limit_ensure()
     now = timezone.now()
     changes = []
     for obj in objects:
@@ -636,7 +671,7 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
         field.name for field in model._meta.concrete_fields if not field.primary_key and field.attname not in fixed
     ]
     model._default_manager.bulk_update(objects, names)
-    _touch_workflows(workflows, stored)
+    _touch_workflows(workflows)
     _audit_changes(user=user, changes=changes)
 
 

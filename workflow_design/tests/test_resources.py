@@ -414,3 +414,28 @@ def test_transition_file_condition_error_is_on_its_row_and_nothing_is_written(cr
     result = run_import(WorkflowTransition, creator_a, data)
     assert [(row.number, sorted(row.error_dict)) for row in result.invalid_rows] == [(2, ["condition"])]
     assert snapshot() == before
+
+
+def test_preview_of_new_task_rows_shows_what_import_exports_own_diff_shows(creator_a, company_a):
+    from import_export.resources import Diff
+
+    from workflow_design.resources import TaskResource
+
+    class StockDiff(TaskResource):
+        def get_diff_class(self):
+            return Diff
+
+    rich_workflow(company_a, creator_a)
+    data = (
+        "workflow,workflow_version,slug,title,description,task_type,position,assignee_role,output_schema\n"
+        "purchase,,new-a,A <b>&amp;</b>,,FORM,0,manager,[]\n"  # default-equal and empty cells
+        'purchase,,new-b,"Two\nlines",Why,FORM,7,,"[{""name"": ""ok"", ""type"": ""boolean""}]"\n'
+        "purchase,,order,Order renamed,,FORM,2,,[]\n"  # a changed row: import-export's own diff
+    ).encode()
+    previews = [
+        resource(user=creator_a).import_data(SafeCSV().create_dataset(data), dry_run=True, user=creator_a)
+        for resource in (TaskResource, StockDiff)
+    ]
+    ours, stock = ([row.diff for row in preview.rows] for preview in previews)
+    assert ours == stock
+    assert "<ins" in ours[0][3] and "&lt;b&gt;" in ours[0][3] and "<span>FORM</span>" == ours[0][5]
