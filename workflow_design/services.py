@@ -565,15 +565,27 @@ def _create_parts(*, user, model: type[models.Model], objects: list[models.Model
     audit.audit_record_many(actor=user, objects=objects, action=AuditAction.CREATED)
 
 
+# What a new part's row may not say: where it belongs and what state it starts in.
+_PLACED_KEYS = frozenset(
+    {"company", "company_id", "workflow", "workflow_id", "version", "status", "created_by", "created_by_id", "pk", "id"}
+)
+
+
+def _placed(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in _PLACED_KEYS}
+
+
 def _new_task(actor, workflow: WorkflowDefinition, data: dict[str, Any]) -> TaskDefinition:
-    task = TaskDefinition(workflow=workflow, company=workflow.company, version=workflow.version, created_by=actor)
-    _apply(task, data)
-    # The task belongs where its workflow belongs, whatever the row said.
-    task.workflow = workflow
-    task.company = workflow.company
-    task.version = workflow.version
-    task.status = DefinitionStatus.DRAFT
-    return task
+    # The task belongs where its workflow belongs, whatever the row said. One constructor call
+    # sets it all: each related object set later costs a database-router look-up, per row.
+    return TaskDefinition(
+        workflow=workflow,
+        company=workflow.company,
+        version=workflow.version,
+        status=DefinitionStatus.DRAFT,
+        created_by=actor,
+        **_placed(data),
+    )
 
 
 @transaction.atomic
@@ -702,11 +714,7 @@ def transitions_create_many(
         target = data.pop("workflow", None) or workflow
         if target is None:
             raise ValueError("Each row needs a workflow.")
-        transition = WorkflowTransition(workflow=target)
-        _apply(transition, data)
-        transition.workflow = target
-        transition.status = DefinitionStatus.DRAFT
-        transitions.append(transition)
+        transitions.append(WorkflowTransition(workflow=target, status=DefinitionStatus.DRAFT, **_placed(data)))
     if not transitions:
         return transitions
     workflows = _workflows_of(transitions)
