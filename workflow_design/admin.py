@@ -53,7 +53,7 @@ from .forms import (
     WorkflowTransitionForm,
 )
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from .widgets import EDITOR_SCHEMAS, PYTHON_WIDGETS, RowSelect, column_renderer
+from .widgets import EDITOR_SCHEMAS, PYTHON_WIDGETS, RowSelect, SharedSchemaJSONFormWidget, column_renderer
 
 SAVE_ERRORS = "designer_save_errors"
 # Task columns a page opened for editing does not show outside the task's own row.
@@ -361,6 +361,8 @@ class _RowPlan:
 
     def _widget_plan(self, bound) -> dict:
         widget = bound.field.widget
+        if isinstance(widget, SharedSchemaJSONFormWidget):
+            widget = widget.closed()  # as a saved task's form writes it (forms.close_editors)
         if bound.field.localize:
             widget.is_localized = True
         # The attributes BoundField.as_widget gives the widget, with the empty form's index.

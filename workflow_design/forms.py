@@ -102,6 +102,8 @@ class TaskDefinitionForm(SaveErrorsMixin, ServerScopedModelForm):
         super().__init__(*args, **kwargs)
         if task_refs is not None:
             task_refs.task_forms.append(self)
+            if not self.is_bound and self.instance.pk is not None:
+                close_editors(self)
         field = self.fields.get("assignee_role")
         if field is not None and role_choices is not None:
             # One choice list for every row of the workflow page: no query per task.
@@ -110,6 +112,16 @@ class TaskDefinitionForm(SaveErrorsMixin, ServerScopedModelForm):
             if inner is not None:
                 inner.choices = field.choices
                 field.widget.choices = field.choices
+
+
+def close_editors(form: forms.BaseForm) -> None:
+    """A saved task's editors on the workflow page open on demand (see SharedSchemaJSONFormWidget.closed).
+
+    Shown again after a refused save, the rows are bound and their editors open, errors and all.
+    """
+    for field in form.fields.values():
+        if isinstance(field.widget, SharedSchemaJSONFormWidget):
+            field.widget = field.widget.closed()
 
 
 class TaskRefs:

@@ -12,6 +12,7 @@ templates, built in Python, because 5,000 template renders were most of a 200-ta
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from django.forms.renderers import DjangoTemplates
 from django.forms.widgets import ChoiceWidget, Input
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django_jsonform.utils import normalize_schema
 from django_jsonform.widgets import JSONFormWidget
 
@@ -45,6 +47,18 @@ class SharedSchemaJSONFormWidget(JSONFormWidget):
         self.schema_name = schema_name
         super().__init__(schema=EDITOR_SCHEMAS[schema_name], attrs=attrs)
 
+    # Written closed: a summary and an "Edit" button; designer.js opens the editor on demand.
+    opens_on_demand = False
+
+    def closed(self) -> SharedSchemaJSONFormWidget:
+        """This editor written closed. A page of 200 saved tasks would otherwise build 200
+        editors in the browser before it can be used; the value is in the textarea, so a
+        save without opening it (or without JavaScript) keeps the value as it is."""
+        widget = copy.copy(self)
+        widget.attrs = dict(self.attrs)
+        widget.opens_on_demand = True
+        return widget
+
     def render(self, name, value, attrs=None, renderer=None):
         attrs = attrs or {}
         config = json.dumps(
@@ -66,11 +80,22 @@ class SharedSchemaJSONFormWidget(JSONFormWidget):
         # django-jsonform's editor.html, built here: a workflow page holds one editor per task.
         # The container takes every attribute but the id (the textarea has it) and `required`.
         container_attrs = {key: value for key, value in widget_attrs.items() if key not in ("id", "required")}
-        return mark_safe(  # noqa: S308 - every value is escaped by html_attrs
-            f'<div data-django-jsonform-container="true"{html_attrs(container_attrs)}></div>'
-            f'<textarea cols="40"{html_attrs({"id": widget_attrs.get("id", ""), "name": name})} rows="10"'
+        textarea_id = widget_attrs.get("id", "")
+        closed, content, config_name = "", "", "data-django-jsonform"
+        if self.opens_on_demand:
+            # django-jsonform builds editors for `data-django-jsonform`: the config waits
+            # under another name, and the textarea holds the value a save sends unopened.
+            closed = (
+                f'<div class="wd-editor-closed"><span class="wd-editor-summary">{_escape(field_summary(value))}</span> '
+                f'<button type="button" class="button wd-editor-open"{html_attrs({"aria-controls": textarea_id})}>'
+                f"{_escape(gettext('Edit'))}</button></div>"
+            )
+            content, config_name = _escape(value or ""), "data-wd-jsonform"
+        return mark_safe(  # noqa: S308 - every value is escaped by html_attrs or _escape
+            f'{closed}<div data-django-jsonform-container="true"{html_attrs(container_attrs)}></div>'
+            f'<textarea cols="40"{html_attrs({"id": textarea_id, "name": name})} rows="10"'
             f'{" disabled" if widget_attrs.get("disabled") else ""} style="display: none;"'
-            f"{html_attrs({'data-django-jsonform': config})}></textarea>"
+            f"{html_attrs({config_name: config})}>{content}</textarea>"
         )
 
     @property
@@ -81,6 +106,23 @@ class SharedSchemaJSONFormWidget(JSONFormWidget):
         js = list(base._js)
         js.insert(js.index("django_jsonform/index.js"), "workflow_design/shared_schema.js")
         return forms.Media(css=base._css, js=js)
+
+
+def field_summary(value) -> str:
+    """A field list in a few words ("2 fields: Approved, Comment"), for a closed editor."""
+    try:
+        fields = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        fields = None
+    if not isinstance(fields, list):
+        return gettext("Edit to see the fields")
+    if not fields:
+        return gettext("No fields")
+    names = [str(f.get("label") or f.get("name") or "?") if isinstance(f, dict) else "?" for f in fields]
+    return ngettext("%(count)d field: %(names)s", "%(count)d fields: %(names)s", len(names)) % {
+        "count": len(names),
+        "names": ", ".join(names),
+    }
 
 
 class TaskReferenceInput(forms.TextInput):

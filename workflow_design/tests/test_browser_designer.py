@@ -31,6 +31,10 @@ def add_task(page, index: int, title: str, slug: str, role: str) -> None:
 
 
 def add_output_field(page, task_index: int, name: str, label: str, field_type: str) -> None:
+    # A saved task's output form is shown closed (a summary and "Edit") until asked for.
+    closed = page.locator(f"#tasks-{task_index} td.field-output_schema .wd-editor-open")
+    if closed.count():
+        closed.click()
     editor = page.locator(f"#id_tasks-{task_index}-output_schema_jsonform")
     # The editor's own "Add item" is the last one (each field has one for its choices).
     editor.locator("button.rjf-add-button").last.click()
@@ -92,6 +96,14 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     review = workflow.tasks.get(slug="manager-review")
     assert [field["name"] for field in review.output_schema] == ["approved", "comment"]
     assert workflow.transitions.count() == 5
+
+    # Saved tasks show their output forms closed; saving without opening them keeps them.
+    review_row = page.locator("#tasks-group tr.has_original").filter(has=page.locator("input[value='manager-review']"))
+    assert "2 fields: Approved, Comment" in review_row.locator(".wd-editor-summary").inner_text()
+    page.click("input[name=_continue]")
+    expect(page.locator("ul.messagelist")).to_contain_text("was changed successfully")
+    review.refresh_from_db()
+    assert [field["name"] for field in review.output_schema] == ["approved", "comment"]
 
     # An invalid field name is refused at the task's row, in words the creator understands.
     row = page.locator("#tasks-group tr.has_original").filter(has=page.locator("input[value='order-laptop']"))

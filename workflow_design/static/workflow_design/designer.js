@@ -45,4 +45,31 @@
   });
   document.addEventListener("formset:added", refresh);
   document.addEventListener("formset:removed", refresh);
+
+  /* A saved task's output form is written closed (a summary and "Edit", see widgets.py):
+     opening it hands its config to django-jsonform, which builds editors for elements added
+     to the page, so the editor's two elements are added again inside a new block. */
+  function openEditor(button) {
+    var closed = button.closest(".wd-editor-closed");
+    var container = closed && closed.nextElementSibling;
+    var textarea = container && container.nextElementSibling;
+    if (!textarea || !textarea.hasAttribute("data-wd-jsonform")) {
+      return;
+    }
+    textarea.setAttribute("data-django-jsonform", textarea.getAttribute("data-wd-jsonform"));
+    textarea.removeAttribute("data-wd-jsonform");
+    var block = document.createElement("div");
+    block.className = "wd-editor-opened";
+    block.appendChild(container);
+    block.appendChild(textarea);
+    closed.replaceWith(block);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".wd-editor-open");
+    if (button) {
+      event.preventDefault();
+      openEditor(button);
+    }
+  });
 })();
