@@ -262,25 +262,35 @@ def _unsaved(reason: str) -> ValidationError:
 
 
 class _Diff(resources.Diff):
-    """import-export's preview diff, with the work for new rows done once a file, not once a row.
+    """import-export's preview diff, made only for a preview, and for new rows once a file.
 
-    A new row's "before" is the resource's empty instance, the same for every new row, so it is
-    read once. And a new row's cells are all shown as added or unchanged: the HTML is built from
+    Only the preview (a dry run) shows it: a real import is reported by its counts and errors
+    (the admin redirects with a message), so there it is not made at all. In a preview, a new
+    row's "before" is the resource's empty instance, the same for every new row, so it is read
+    once; and a new row's cells are all shown as added or unchanged, so its HTML is built from
     that one-part diff directly, the output import-export's text diff gives for it (a test holds
     the two equal), without running the diff algorithm ten times a row.
     """
 
     def __init__(self, resource, instance, new):
+        self.shown = resource._previewing
+        self.left, self.right, self.new = [], [], new
+        if not self.shown:
+            return
         if not new:
             super().__init__(resource, instance, new)
             return
         if resource._new_row_values is None:
             resource._new_row_values = self._read_field_values(resource, instance)
         self.left = list(resource._new_row_values)
-        self.right = []
-        self.new = new
+
+    def compare_with(self, resource, instance):
+        if self.shown:
+            super().compare_with(resource, instance)
 
     def as_html(self):
+        if not self.shown:
+            return []
         if not self.new:
             return super().as_html()
         from diff_match_patch import diff_match_patch
@@ -311,6 +321,7 @@ class DesignResource(resources.ModelResource):
         self._pending: list[_PendingRow] = []
         self._import_fields: list | None = None
         self._new_row_values: list | None = None
+        self._previewing = True
 
     def get_import_fields(self):
         # Asked four times a row by import-export, and rebuilt from the field order each time;
@@ -437,6 +448,7 @@ class DesignResource(resources.ModelResource):
         return result
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self._previewing = dry_run
         # All or nothing: one invalid row rolls back every row of the file.
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)

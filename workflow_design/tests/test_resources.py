@@ -427,11 +427,11 @@ def test_preview_of_new_task_rows_shows_what_import_exports_own_diff_shows(creat
 
     rich_workflow(company_a, creator_a)
     data = (
-        "workflow,workflow_version,slug,title,description,task_type,position,assignee_role,output_schema\n"
-        "purchase,,new-a,A <b>&amp;</b>,,FORM,0,manager,[]\n"  # default-equal and empty cells
-        'purchase,,new-b,"Two\nlines",Why,FORM,7,,"[{""name"": ""ok"", ""type"": ""boolean""}]"\n'
-        "purchase,,order,Order renamed,,FORM,2,,[]\n"  # a changed row: import-export's own diff
-    ).encode()
+        b"workflow,workflow_version,slug,title,description,task_type,position,assignee_role,output_schema\n"
+        b"purchase,,new-a,A <b>&amp;</b>,,FORM,0,manager,[]\n"  # default-equal and empty cells
+        b'purchase,,new-b,"Two\nlines",Why,FORM,7,,"[{""name"": ""ok"", ""type"": ""boolean""}]"\n'
+        b"purchase,,order,Order renamed,,FORM,2,,[]\n"  # a changed row: import-export's own diff
+    )
     previews = [
         resource(user=creator_a).import_data(SafeCSV().create_dataset(data), dry_run=True, user=creator_a)
         for resource in (TaskResource, StockDiff)
@@ -439,3 +439,13 @@ def test_preview_of_new_task_rows_shows_what_import_exports_own_diff_shows(creat
     ours, stock = ([row.diff for row in preview.rows] for preview in previews)
     assert ours == stock
     assert "<ins" in ours[0][3] and "&lt;b&gt;" in ours[0][3] and "<span>FORM</span>" == ours[0][5]
+
+
+def test_real_import_reports_counts_without_the_preview_diff(creator_a, company_a):
+    rich_workflow(company_a, creator_a)
+    data = b"workflow,slug,title\npurchase,new-a,A\npurchase,order,Order renamed\n"
+    preview = run_import(TaskDefinition, creator_a, data, dry_run=True)
+    real = run_import(TaskDefinition, creator_a, data)
+    assert [(row.import_type, bool(row.diff)) for row in preview.rows] == [("new", True), ("update", True)]
+    assert [(row.import_type, row.diff) for row in real.rows] == [("new", []), ("update", [])]
+    assert TaskDefinition.objects.get(slug="order").title == "Order renamed"
