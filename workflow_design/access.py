@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
@@ -48,7 +49,17 @@ def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
     # the result to every company's rows). One `pk IN (group rows UNION user rows)` over the
     # direct foreign-key tables: cheaper than guardian's OR of two subqueries that each join
     # the definitions table again.
-    granted = {"permission__codename": codename, "permission__content_type__app_label": model._meta.app_label}
+    #
+    # The permission is named by its id (a one-row subquery the database runs first), not by a
+    # join through the permission and content-type tables: with the join PostgreSQL guessed a
+    # handful of granted rows where there were thousands and chose its plan by that guess; with
+    # the id it reads the (group, permission, object) index directly.
+    permission_id = Permission.objects.filter(
+        codename=codename,
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
+    ).values("pk")[:1]
+    granted = {"permission_id": Subquery(permission_id)}
     by_group = get_group_obj_perms_model(model).objects.filter(group__user=user, **granted).values("content_object_id")
     by_user = get_user_obj_perms_model(model).objects.filter(user=user, **granted).values("content_object_id")
     return model._default_manager.filter(pk__in=by_group.union(by_user))
