@@ -223,8 +223,10 @@ _IN_PYTHON = {
 
 def column_renderer(widget: forms.Widget, attrs: dict[str, Any], slot: str) -> Callable[[str, Any, str], str] | None:
     """A render of `widget` for a column of table rows that differ only in name, value and the
-    row index written in place of `slot` in `attrs`: the attributes are written once, not once
-    per row. Only inputs and textareas with Django's own context qualify; otherwise None.
+    row index written in place of `slot` in `attrs`: the attributes (and a select's options)
+    are written once, not once per row. Inputs, textareas and single selects that keep
+    Django's own context qualify, also inside the admin's related-object wrapper without
+    links; for any other widget the answer is None and the row renders it as usual.
     """
     if isinstance(widget, RelatedFieldWidgetWrapper):
         return _wrapper_column(widget, attrs, slot)
@@ -339,11 +341,11 @@ class PythonWidgetRenderer(DjangoTemplates):
 
     def render(self, template_name, context, request=None):
         if template_name == RELATED_WRAPPER_TEMPLATE:
-            html = _related_wrapper(context)
+            written = _related_wrapper(context)
         else:
             build = _IN_PYTHON.get(template_name)
-            html = build(context["widget"]) if build is not None else None
-        return html if html is not None else super().render(template_name, context, request)
+            written = build(context["widget"]) if build is not None else None
+        return written if written is not None else super().render(template_name, context, request)
 
 
 PYTHON_WIDGETS = PythonWidgetRenderer()
