@@ -319,6 +319,7 @@ class DesignResource(resources.ModelResource):
         self.user = user
         self.company = company
         self._pending: list[_PendingRow] = []
+        self._refused: list[tuple[_PendingRow, ValidationError]] = []
         self._import_fields: list | None = None
         self._new_row_values: list | None = None
         self._previewing = True
@@ -445,6 +446,8 @@ class DesignResource(resources.ModelResource):
                 pending.result = result
             else:
                 self._pending.pop()
+        if len(self._pending) >= self.rows_a_batch:
+            self.save_pending()
         return result
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
@@ -453,28 +456,43 @@ class DesignResource(resources.ModelResource):
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs)
 
-    # The file's rows in one batch ----------------------------------------------------
+    # The file's rows in batches -------------------------------------------------------
 
     # A batch service `(user=, new=[row data], changed=[instances])` that creates and updates
-    # the file's rows of any number of workflows with every rule and raises `services.RowErrors`
-    # (new rows first, then changed ones); None saves each row on its own.
+    # rows of any number of workflows with every rule and raises `services.RowErrors` (new rows
+    # first, then changed ones); None saves each row on its own.
     save_many = None
     # The cells a new row passes to the batch service (besides its workflow).
     create_fields: tuple[str, ...] = ()
+    # Rows written a batch: the queries of a batch are a fixed few whatever its size, and a
+    # batch of this size keeps the rows held in memory and the statements' size bounded
+    # whatever the file's size. Each batch is one save of the workflows it touches (a revision).
+    rows_a_batch = 1000
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
-        self._pending = []
+        self._pending, self._refused = [], []
         result = super().import_data_inner(
             dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
         )
         # Inside the import's transaction: a dry run writes them too and is rolled back.
-        pending, self._pending = self._pending, []
-        if pending:
-            self.save_pending(pending, result)
+        self.save_pending()
+        # Refused rows are counted once every row is: a batch can be written mid-file, before
+        # import-export has counted the row that filled it.
+        for entry, error in self._refused:
+            self.refuse_row(result, entry, error)
+        self._refused = []
+        result.invalid_rows.sort(key=lambda invalid: invalid.number)
         return result
 
-    def save_pending(self, pending: list[_PendingRow], result) -> None:
-        """Write the file's rows in one batch; a refused row is reported as that row's error."""
+    def save_pending(self) -> None:
+        """Write the rows read since the last batch; a refused row is kept as that row's error.
+
+        A refused batch writes nothing; later batches are still checked, so one import reports
+        the errors of every row (a whole import is refused if any row is).
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
         new = [entry for entry in pending if entry.is_create]
         changed = [entry for entry in pending if not entry.is_create]
         entries = new + changed  # the order `RowErrors` counts rows in
@@ -482,25 +500,21 @@ class DesignResource(resources.ModelResource):
         try:
             created, _updated = type(self).save_many(user=self.user, new=rows, changed=[e.instance for e in changed])
         except services.RowErrors as exc:
-            for index, error in exc.rows.items():
-                self.refuse_row(result, entries[index], error)
-            created = []
+            self._refused += [(entries[index], error) for index, error in exc.rows.items()]
+            return
         except ValidationError as exc:
-            for entry in entries:
-                self.refuse_row(result, entry, exc)
-            created = []
+            self._refused += [(entry, exc) for entry in entries]
+            return
         except DatabaseError as exc:
-            for entry in entries:
-                self.refuse_row(result, entry, _unsaved(str(exc)))
-            created = []
-        for entry, obj in zip(new, created, strict=False):
+            self._refused += [(entry, _unsaved(str(exc))) for entry in entries]
+            return
+        for entry, obj in zip(new, created, strict=True):
             entry.instance.pk = obj.pk
             entry.instance.slug = obj.slug
             if hasattr(obj, "created_by_id"):
                 entry.instance.created_by = obj.created_by
             if entry.result is not None:
                 entry.result.object_id = obj.pk
-        result.invalid_rows.sort(key=lambda invalid: invalid.number)
 
     def refuse_row(self, result, entry: _PendingRow, error: ValidationError) -> None:
         row_result = entry.result

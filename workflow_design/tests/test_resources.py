@@ -449,3 +449,38 @@ def test_real_import_reports_counts_without_the_preview_diff(creator_a, company_
     assert [(row.import_type, bool(row.diff)) for row in preview.rows] == [("new", True), ("update", True)]
     assert [(row.import_type, row.diff) for row in real.rows] == [("new", []), ("update", [])]
     assert TaskDefinition.objects.get(slug="order").title == "Order renamed"
+
+
+def test_file_written_in_batches_reports_the_errors_of_every_batch_at_their_rows(creator_a, company_a):
+    from workflow_design.resources import TaskResource
+
+    class SevenRowBatches(TaskResource):
+        rows_a_batch = 7
+
+    CompanyRoleFactory(company=company_a, slug="manager")
+    flows = _flows(company_a, 3, "flow")
+    bad = {
+        11: ("slug", "spread-1"),  # batch 2 repeats row 2 of batch 1 (both in flow-1)
+        12: ("output_schema", '[{"name": "x", "type": "no-such-type"}]'),
+        19: ("slug", "spread-15"),  # batch 3 repeats its own row 16 (both in flow-0)
+    }
+    before = snapshot()
+    result = SevenRowBatches(user=creator_a).import_data(
+        SafeCSV().create_dataset(_spread_task_file(flows, 20, bad=bad)), dry_run=False, user=creator_a
+    )
+    assert {row.number: sorted(row.error_dict) for row in result.invalid_rows} == {
+        11: ["slug"],
+        12: ["output_schema"],
+        19: ["slug"],
+    }
+    assert (result.totals["new"], result.totals["invalid"]) == (17, 3)
+    assert snapshot() == before
+
+    result = SevenRowBatches(user=creator_a).import_data(
+        SafeCSV().create_dataset(_spread_task_file(flows, 20)), dry_run=False, user=creator_a
+    )
+    assert errors_of(result) == [] and result.totals["new"] == 20
+    assert access.tasks_for(creator_a).filter(slug__startswith="spread-").count() == 20
+    assert sorted({row.object_id for row in result.rows}) == sorted(
+        TaskDefinition.objects.filter(slug__startswith="spread-").values_list("pk", flat=True)
+    )
