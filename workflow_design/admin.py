@@ -943,7 +943,18 @@ class TicketDefinitionAdmin(TicketTransferAdminMixin, DesignerAdminMixin, Design
 
     def designer_fieldsets(self, request, obj=None):
         fieldsets = [
-            (None, {"fields": (("title", "slug"), "workflow", "description", "company_role_access")}),
+            (
+                None,
+                {
+                    "fields": (
+                        ("title", "slug"),
+                        "workflow",
+                        "description",
+                        "company_role_access",
+                        *(("opened_at",) if obj is not None else ()),
+                    )
+                },
+            ),
             (_("Ticket form"), {"fields": ("fields", "fields_json_schema")}),
             (_("Layouts"), {"fields": ("edit_layout", "display_layout")}),
             (_("External references"), {"classes": ("collapse",), "fields": ("ext_ref",)}),
@@ -965,10 +976,13 @@ class TicketDefinitionAdmin(TicketTransferAdminMixin, DesignerAdminMixin, Design
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
         data.pop("company", None)
+        data.pop("opened_at", None)
         if change:
-            services.ticket_update(ticket=obj, user=request.user, **data)
+            services.ticket_update(
+                ticket=obj, user=request.user, expected_updated_at=form.cleaned_data.get("opened_at"), **data
+            )
             return
-        data = {name: value for name, value in form.cleaned_data.items() if name != "company"}
+        data = {name: value for name, value in form.cleaned_data.items() if name not in ("company", "opened_at")}
         created = services.ticket_create(user=request.user, company=self.new_company(request, form), **data)
         obj.pk = created.pk
 

@@ -11,7 +11,7 @@ from ticketflower.testing.factories import TaskFactory, TicketFactory, UserFacto
 from workflow_design import services
 from workflow_design.access import audit_entries_for, audit_entries_of
 from workflow_design.audit import audit_channel
-from workflow_design.models import AuditEntry, TaskDefinition, WorkflowDefinition
+from workflow_design.models import AuditEntry, TaskDefinition, TicketDefinition, WorkflowDefinition
 
 
 @pytest.mark.django_db
@@ -206,6 +206,70 @@ def test_admin_task_page_stale_save_refused(client, company_a, creator_a):
     assert response.status_code == 200
     assert "Someone else changed the workflow" in response.content.decode()
     assert TaskDefinition.objects.get(pk=task.pk).title == "Changed meanwhile"
+
+
+@pytest.mark.django_db
+def test_admin_ticket_page_stale_save_refused(client, company_a, creator_a):
+    # Given a ticket definition page opened by one creator
+    workflow = WorkflowFactory(company=company_a)
+    ticket = TicketFactory(workflow=workflow, slug="laptop", title="Laptop")
+    url = reverse("admin:workflow_design_ticketdefinition_change", args=[ticket.pk])
+    client.force_login(creator_a)
+    page = client.get(url).content.decode()
+    opened = ticket.updated_at.isoformat()
+    assert f'name="opened_at" value="{opened}"' in page
+
+    def post(title):
+        return client.post(
+            url,
+            {
+                "title": title,
+                "slug": "laptop",
+                "description": "",
+                "workflow": str(workflow.pk),
+                "ext_ref": "[]",
+                "fields": "[]",
+                "company_role_access": "[]",
+                "edit_layout": "[]",
+                "display_layout": "[]",
+                "opened_at": opened,
+            },
+        )
+
+    # When another editor saves first, then the page's save is refused and theirs kept
+    services.ticket_update(ticket=ticket, user=creator_a, title="Changed meanwhile")
+    refused = post("Mine")
+    assert refused.status_code == 200
+    assert "Someone else changed the ticket definition laptop" in refused.content.decode()
+    assert TicketDefinition.objects.get(pk=ticket.pk).title == "Changed meanwhile"
+
+
+@pytest.mark.django_db
+def test_admin_ticket_page_save_without_a_conflict_is_kept(client, company_a, creator_a):
+    workflow = WorkflowFactory(company=company_a)
+    ticket = TicketFactory(workflow=workflow, slug="laptop", title="Laptop")
+    client.force_login(creator_a)
+    url = reverse("admin:workflow_design_ticketdefinition_change", args=[ticket.pk])
+    form = client.get(url).context["adminform"].form
+
+    response = client.post(
+        url,
+        {
+            "title": "Laptop, new",
+            "slug": "laptop",
+            "description": "",
+            "workflow": str(workflow.pk),
+            "ext_ref": "[]",
+            "fields": "[]",
+            "company_role_access": "[]",
+            "edit_layout": "[]",
+            "display_layout": "[]",
+            "opened_at": form["opened_at"].value(),
+        },
+    )
+
+    assert response.status_code == 302
+    assert TicketDefinition.objects.get(pk=ticket.pk).title == "Laptop, new"
 
 
 @pytest.mark.django_db
