@@ -109,6 +109,8 @@ DATABASES = {
 # Every request is one transaction: a view that writes several objects never half-saves.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with bulk statements sized to the SQLite library's real parameter limit.
+    DATABASES["default"]["ENGINE"] = "ticketflower.sqlite_backend"
     # Take SQLite's write lock when a transaction starts, so concurrent writers queue (up to
     # the timeout) instead of failing with "database is locked" halfway through.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})

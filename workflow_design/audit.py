@@ -93,11 +93,19 @@ def audit_record(*, actor, obj: models.Model, action: str, changes: dict | None 
 
 
 @transaction.atomic
-def audit_record_many(*, actor, objects: Sequence[models.Model], action: str) -> int:
-    """One insert for many objects (bundles, new versions, imports)."""
+def audit_record_many(
+    *, actor, objects: Sequence[models.Model], action: str, changes: Sequence[dict | None] | None = None
+) -> int:
+    """One insert for many objects (bundles, new versions, imports); `changes`, when given, holds
+    each object's own diff, in the order of `objects`."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    if changes is not None and len(changes) != len(objects):
+        raise ValueError("One diff per object, or none")
+    diffs = changes if changes is not None else [None] * len(objects)
     entries = [
-        _entry(actor=actor, obj=obj, action=action, changes=None, content_type=ContentType.objects.get_for_model(obj))
-        for obj in objects
+        _entry(actor=actor, obj=obj, action=action, changes=diff, content_type=ContentType.objects.get_for_model(obj))
+        for obj, diff in zip(objects, diffs, strict=True)
     ]
     AuditEntry.objects.bulk_create(entries)
     return len(entries)

@@ -27,28 +27,6 @@ from .models import (
 GRANTED_ACTIONS = ("view", "change", "delete")
 
 
-def _sqlite_parameter_limit_ensure() -> None:
-    """Let bulk inserts on SQLite use as many parameters a statement as the library allows.
-
-    Django 5.2 assumes 999 (SQLite's compile-time default before 3.32) and cuts a bulk insert
-    into statements of 999 / columns rows: a 600-transition bundle took six statements per table
-    where a 60-transition one took one, so a bundle's query count grew with its size. The
-    library reports its real limit (32,766 by default since 3.32); reading it makes a statement
-    hold a few thousand rows, and a library built with a lower limit still gets its own. Set once
-    per connection, on that connection's features only. (The natural home of this is a database
-    backend subclass named in the settings; until then the batch services call it.)
-    """
-    from django.db import connection
-
-    if connection.vendor != "sqlite" or "max_query_params" in vars(connection.features):
-        return
-    import sqlite3
-
-    connection.ensure_connection()
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    connection.features.max_query_params = max(limit, 999)
-
-
 def _company_of(obj: models.Model) -> Company:
     if isinstance(obj, WorkflowTransition):
         return obj.workflow.company
@@ -120,7 +98,6 @@ def _grant_new_rows(model: type[models.Model], permission_ids: list[int], group_
     """
     from django.db import connection
 
-    _sqlite_parameter_limit_ensure()
     quote = connection.ops.quote_name
     perm_model = _group_permission_model(model)
     columns = ", ".join(
@@ -517,26 +494,13 @@ def _workflows_of(objects: Sequence[models.Model]) -> list[WorkflowDefinition]:
 
 
 def _audit_changes(*, user, changes: Sequence[tuple[models.Model, dict[str, Any]]]) -> None:
-    """One insert for the audit entries of many changed objects, each with its own diff.
-
-    Built with the audit module's own entry maker, so channel, actor and company are filled the
-    way `audit_record` fills them (its `audit_record_many` records no per-object changes).
-    """
-    from django.contrib.contenttypes.models import ContentType
-
-    from .models import AuditEntry
-
-    entries = [
-        audit._entry(
-            actor=user,
-            obj=obj,
-            action=AuditAction.CHANGED,
-            changes=diff,
-            content_type=ContentType.objects.get_for_model(obj),
-        )
-        for obj, diff in changes
-    ]
-    AuditEntry.objects.bulk_create(entries)
+    """One insert for the audit entries of many changed objects, each with its own diff."""
+    audit.audit_record_many(
+        actor=user,
+        objects=[obj for obj, _diff in changes],
+        action=AuditAction.CHANGED,
+        changes=[diff for _obj, diff in changes],
+    )
 
 
 def _create_parts(*, user, model: type[models.Model], objects: list[models.Model]) -> None:
@@ -558,7 +522,6 @@ def _create_parts(*, user, model: type[models.Model], objects: list[models.Model
     _refuse_duplicate_slugs(objects, taken, errors)
     if errors:
         raise RowErrors(dict(sorted(errors.items())))
-    _sqlite_parameter_limit_ensure()
     model._default_manager.bulk_create(objects)
     definitions_grant_company_access(objects=objects, new=True)
     _touch_workflows(workflows)
@@ -673,7 +636,6 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
     _refuse_duplicate_slugs(objects, taken, errors)
     if errors:
         raise RowErrors(dict(sorted(errors.items())))
-    _sqlite_parameter_limit_ensure()
     now = timezone.now()
     changes = []
     for obj in objects:

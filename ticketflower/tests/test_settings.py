@@ -45,3 +45,25 @@ def test_healthz_checks_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_bulk_statements_sized_to_the_database_limit():
+    """SQLite: the library's own parameter limit, not Django's 999, so a bulk insert of a large
+    bundle is one statement; PostgreSQL: Django's backend, which has no such limit."""
+    import sqlite3
+
+    from django.db import connection
+
+    from workflow_design.models import WorkflowDefinition
+
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        library_limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        assert connection.features.max_query_params == max(library_limit, 999)
+        assert library_limit > 999  # every SQLite since 3.32
+        fields = [f for f in WorkflowDefinition._meta.concrete_fields if not f.primary_key]
+        assert connection.ops.bulk_batch_size(fields, [None] * 600) >= 600  # one statement
+    else:
+        assert connection.vendor == "postgresql"
+        assert connection.features.max_query_params is None
