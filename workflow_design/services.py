@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -576,6 +576,24 @@ def tasks_create_many(
     return tasks
 
 
+def _import_both(*, create: Callable[[], list], update: Callable[[], Any], new_count: int) -> list:
+    """Runs a file's creations and its changes, and reports the refused rows of both at once,
+    indexed as one list (the new rows first, then the changed ones)."""
+    errors: dict[int, ValidationError] = {}
+    created: list = []
+    try:
+        created = create()
+    except RowErrors as exc:
+        errors.update(exc.rows)
+    try:
+        update()
+    except RowErrors as exc:
+        errors.update({new_count + index: error for index, error in exc.rows.items()})
+    if errors:
+        raise RowErrors(dict(sorted(errors.items())))
+    return created
+
+
 @transaction.atomic
 def tasks_import_many(
     *, user, new: Sequence[dict[str, Any]] = (), changed: Sequence[TaskDefinition] = ()
@@ -584,18 +602,11 @@ def tasks_import_many(
 
     `RowErrors` indexes rows as one list: the new rows first, then the changed ones.
     """
-    errors: dict[int, ValidationError] = {}
-    created: list[TaskDefinition] = []
-    try:
-        created = tasks_create_many(user=user, rows=new)
-    except RowErrors as exc:
-        errors.update(exc.rows)
-    try:
-        tasks_update_many(user=user, tasks=changed)
-    except RowErrors as exc:
-        errors.update({len(new) + index: error for index, error in exc.rows.items()})
-    if errors:
-        raise RowErrors(dict(sorted(errors.items())))
+    created = _import_both(
+        create=lambda: tasks_create_many(user=user, rows=new),
+        update=lambda: tasks_update_many(user=user, tasks=changed),
+        new_count=len(new),
+    )
     return created, list(changed)
 
 
@@ -715,16 +726,9 @@ def transitions_import_many(
     *, user, new: Sequence[dict[str, Any]] = (), changed: Sequence[WorkflowTransition] = ()
 ) -> tuple[list[WorkflowTransition], list[WorkflowTransition]]:
     """The writes of a transition file, as `tasks_import_many`."""
-    errors: dict[int, ValidationError] = {}
-    created: list[WorkflowTransition] = []
-    try:
-        created = transitions_create_many(user=user, rows=new)
-    except RowErrors as exc:
-        errors.update(exc.rows)
-    try:
-        transitions_update_many(user=user, transitions=changed)
-    except RowErrors as exc:
-        errors.update({len(new) + index: error for index, error in exc.rows.items()})
-    if errors:
-        raise RowErrors(dict(sorted(errors.items())))
+    created = _import_both(
+        create=lambda: transitions_create_many(user=user, rows=new),
+        update=lambda: transitions_update_many(user=user, transitions=changed),
+        new_count=len(new),
+    )
     return created, list(changed)
