@@ -251,12 +251,10 @@ class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
             to_delete.append(_admin_link(obj))
             if children[obj.pk]:
                 to_delete.append([_admin_link(child) for child in children[obj.pk]])
-        seen = {}
-        for child in (child for rows in children.values() for child in rows):
-            seen[(type(child), child.pk)] = child
+        # A transition between two selected tasks is listed under both; it is counted once.
+        going = {(type(child), child.pk) for rows in children.values() for child in rows}
         for model in (TaskDefinition, WorkflowTransition):
-            count = sum(1 for kind, _pk in seen if kind is model)
-            if count:
+            if count := sum(1 for kind, _pk in going if kind is model):
                 model_count[str(model._meta.verbose_name_plural)] = count
         return to_delete, model_count, perms_needed, [_admin_link(obj) for obj in protected]
 

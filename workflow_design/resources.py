@@ -23,7 +23,7 @@ from ticketflower import uploads
 from users import access as user_access
 
 from . import access, services
-from .bundles import of_company
+from .bundles import TASK_KEYS, TRANSITION_KEYS, of_company
 from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 # Columns that hold a JSON value: JSON text in CSV/XLSX cells, native JSON in JSON files.
@@ -648,16 +648,7 @@ class TaskResource(DesignResource):
 
     save_many = staticmethod(services.tasks_import_many)
     new_rows_start_alike = True
-    create_fields = (
-        "slug",
-        "title",
-        "description",
-        "task_type",
-        "position",
-        "assignee_role",
-        "input_schema",
-        "output_schema",
-    )
+    create_fields = TASK_KEYS  # a task's own fields: the same a bundle carries
 
     def before_save_instance(self, instance, row, **kwargs):
         instance.company_id = instance.workflow.company_id
@@ -722,7 +713,7 @@ class TransitionResource(DesignResource):
 
     save_many = staticmethod(services.transitions_import_many)
     new_rows_start_alike = True
-    create_fields = ("slug", "from_task", "to_task", "condition", "priority")
+    create_fields = TRANSITION_KEYS
 
     def resolve_task(self, slug: str, row: dict):
         try:

@@ -503,14 +503,17 @@ def _audit_changes(*, user, changes: Sequence[tuple[models.Model, dict[str, Any]
     )
 
 
-def _create_parts(*, user, model: type[models.Model], objects: list[models.Model]) -> None:
-    """Check and create new tasks or transitions of any number of workflows in a fixed few queries.
-
-    Raises `RowErrors` naming each refused row (by its index in `objects`); nothing is written then.
-    """
-    workflows = _workflows_of(objects)
-    stored = _lock_workflows(workflows)
-    errors: dict[int, ValidationError] = {}
+def _check_parts(
+    *,
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    workflows: Sequence[WorkflowDefinition],
+    stored: dict[int, str],
+    errors: dict[int, ValidationError],
+) -> None:
+    """The rules every new or changed task or transition meets: its workflow is a draft, each row
+    passes its model rules, and its slug is free in its workflow (one query for all of them).
+    Raises `RowErrors` with these and the caller's earlier `errors`, by index in `objects`."""
     _refuse_read_only(objects, stored, errors)
     _clean_rows(objects, errors)
     taken = {
@@ -522,6 +525,17 @@ def _create_parts(*, user, model: type[models.Model], objects: list[models.Model
     _refuse_duplicate_slugs(objects, taken, errors)
     if errors:
         raise RowErrors(dict(sorted(errors.items())))
+
+
+def _create_parts(*, user, model: type[models.Model], objects: list[models.Model]) -> None:
+    """Check and create new tasks or transitions of any number of workflows in a fixed few queries.
+
+    Raises `RowErrors` naming each refused row (by its index in `objects`); nothing is written then.
+    """
+    workflows = _workflows_of(objects)
+    stored = _lock_workflows(workflows)
+    errors: dict[int, ValidationError] = {}
+    _check_parts(model=model, objects=objects, workflows=workflows, stored=stored, errors=errors)
     model._default_manager.bulk_create(objects)
     definitions_grant_company_access(objects=objects, new=True)
     _touch_workflows(workflows)
@@ -636,17 +650,7 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
             continue
         for attname in fixed:
             setattr(obj, attname, getattr(stored_row, attname))
-    _refuse_read_only(objects, stored, errors)
-    _clean_rows(objects, errors)
-    taken = {
-        (workflow_id, slug): pk
-        for pk, workflow_id, slug in model._default_manager.filter(workflow__in=workflows).values_list(
-            "pk", "workflow_id", "slug"
-        )
-    }
-    _refuse_duplicate_slugs(objects, taken, errors)
-    if errors:
-        raise RowErrors(dict(sorted(errors.items())))
+    _check_parts(model=model, objects=objects, workflows=workflows, stored=stored, errors=errors)
     now = timezone.now()
     changes = []
     for obj in objects:

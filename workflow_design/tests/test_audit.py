@@ -208,6 +208,21 @@ def test_admin_task_page_stale_save_refused(client, company_a, creator_a):
     assert TaskDefinition.objects.get(pk=task.pk).title == "Changed meanwhile"
 
 
+def _ticket_page_data(workflow, *, title: str, opened_at: str) -> dict:
+    return {
+        "title": title,
+        "slug": "laptop",
+        "description": "",
+        "workflow": str(workflow.pk),
+        "ext_ref": "[]",
+        "fields": "[]",
+        "company_role_access": "[]",
+        "edit_layout": "[]",
+        "display_layout": "[]",
+        "opened_at": opened_at,
+    }
+
+
 @pytest.mark.django_db
 def test_admin_ticket_page_stale_save_refused(client, company_a, creator_a):
     # Given a ticket definition page opened by one creator
@@ -219,26 +234,9 @@ def test_admin_ticket_page_stale_save_refused(client, company_a, creator_a):
     opened = ticket.updated_at.isoformat()
     assert f'name="opened_at" value="{opened}"' in page
 
-    def post(title):
-        return client.post(
-            url,
-            {
-                "title": title,
-                "slug": "laptop",
-                "description": "",
-                "workflow": str(workflow.pk),
-                "ext_ref": "[]",
-                "fields": "[]",
-                "company_role_access": "[]",
-                "edit_layout": "[]",
-                "display_layout": "[]",
-                "opened_at": opened,
-            },
-        )
-
     # When another editor saves first, then the page's save is refused and theirs kept
     services.ticket_update(ticket=ticket, user=creator_a, title="Changed meanwhile")
-    refused = post("Mine")
+    refused = client.post(url, _ticket_page_data(workflow, title="Mine", opened_at=opened))
     assert refused.status_code == 200
     assert "Someone else changed the ticket definition laptop" in refused.content.decode()
     assert TicketDefinition.objects.get(pk=ticket.pk).title == "Changed meanwhile"
@@ -252,21 +250,7 @@ def test_admin_ticket_page_save_without_a_conflict_is_kept(client, company_a, cr
     url = reverse("admin:workflow_design_ticketdefinition_change", args=[ticket.pk])
     form = client.get(url).context["adminform"].form
 
-    response = client.post(
-        url,
-        {
-            "title": "Laptop, new",
-            "slug": "laptop",
-            "description": "",
-            "workflow": str(workflow.pk),
-            "ext_ref": "[]",
-            "fields": "[]",
-            "company_role_access": "[]",
-            "edit_layout": "[]",
-            "display_layout": "[]",
-            "opened_at": form["opened_at"].value(),
-        },
-    )
+    response = client.post(url, _ticket_page_data(workflow, title="Laptop, new", opened_at=form["opened_at"].value()))
 
     assert response.status_code == 302
     assert TicketDefinition.objects.get(pk=ticket.pk).title == "Laptop, new"
