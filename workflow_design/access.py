@@ -11,7 +11,9 @@ from typing import TypeVar
 
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import QuerySet, Subquery
+from django.db.models import Q, QuerySet
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
@@ -44,30 +46,55 @@ def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
         return model._default_manager.all()
     if not user.is_workflow_creator:
         return model._default_manager.none()
-    codename = f"{action}_{model._meta.model_name}"
-    # Only object permissions count (the creator role's model permissions would otherwise widen
-    # the result to every company's rows). One `pk IN (group rows UNION user rows)` over the
-    # direct foreign-key tables: cheaper than guardian's OR of two subqueries that each join
-    # the definitions table again.
-    #
-    # The permission is named by its id (a one-row subquery the database runs first), not by a
-    # join through the permission and content-type tables: with the join PostgreSQL guessed a
-    # handful of granted rows where there were thousands and chose its plan by that guess; with
-    # the id it reads the (group, permission, object) index directly.
-    permission_id = Permission.objects.filter(
-        codename=codename,
-        content_type__app_label=model._meta.app_label,
-        content_type__model=model._meta.model_name,
-    ).values("pk")[:1]
-    granted = {"permission_id": Subquery(permission_id)}
+    if user.company_id is None:  # only superusers may lack a company (a database constraint)
+        return model._default_manager.none()
+    permission_id = _permission_id(model, action)
     # The user's groups are already loaded (the role check above read them): naming their ids
-    # spares the database two joins per query, a third of the access filter's time on PostgreSQL.
+    # spares the database two joins per query.
     group_ids = [group.pk for group in user.groups.all()]
-    by_group = (
-        get_group_obj_perms_model(model).objects.filter(group_id__in=group_ids, **granted).values("content_object_id")
+    by_group = get_group_obj_perms_model(model).objects.filter(group_id__in=group_ids, permission_id=permission_id)
+    by_user = get_user_obj_perms_model(model).objects.filter(user=user, permission_id=permission_id)
+    # Only object permissions count (the creator role's model permissions would otherwise widen
+    # the result to every company's rows), and only within the user's own company: no grant
+    # can ever reach another company's row, even one given by mistake.
+    #
+    # The shape is chosen for the database's planner. The company narrows the rows first (an
+    # index leads with it, in each list's order); `pk IN (group grants) OR pk IN (user grants)`
+    # then tests each row against two hashed sets of granted ids, so a page walks its list's
+    # index and stops after its rows, however many the company has. One `pk IN (… UNION …)`
+    # made PostgreSQL join every granted row before it could sort out a page (16 of 34 ms of a
+    # 100-task page at 5,000 visible tasks).
+    return model._default_manager.filter(**{COMPANY_OF[model]: user.company_id}).filter(
+        Q(pk__in=by_group.values("content_object_id")) | Q(pk__in=by_user.values("content_object_id"))
     )
-    by_user = get_user_obj_perms_model(model).objects.filter(user=user, **granted).values("content_object_id")
-    return model._default_manager.filter(pk__in=by_group.union(by_user))
+
+
+# How each definition names its company: transitions through their workflow.
+COMPANY_OF = {
+    WorkflowDefinition: "company_id",
+    TaskDefinition: "company_id",
+    WorkflowTransition: "workflow__company_id",
+    TicketDefinition: "company_id",
+}
+
+# Permission ids never change while the process runs, except when a database is created or
+# flushed (tests): `post_migrate` follows both and empties the cache. Django keeps its content
+# types the same way.
+_permission_ids: dict[tuple[str, str], int] = {}
+
+
+def _permission_id(model: type[models.Model], action: str) -> int:
+    key = (model._meta.app_label, f"{action}_{model._meta.model_name}")
+    permission_id = _permission_ids.get(key)
+    if permission_id is None:
+        permission_id = Permission.objects.get(content_type__app_label=key[0], codename=key[1]).pk
+        _permission_ids[key] = permission_id
+    return permission_id
+
+
+@receiver(post_migrate)
+def _forget_permission_ids(**kwargs) -> None:
+    _permission_ids.clear()
 
 
 def workflows_for(user, action: str = "view") -> QuerySet[WorkflowDefinition]:

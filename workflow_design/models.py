@@ -84,7 +84,7 @@ class WorkflowDefinition(TimeStampedModel):
     class Meta:
         verbose_name = _("workflow definition")
         verbose_name_plural = _("workflow definitions")
-        ordering = ["title", "-version"]
+        ordering = ["title", "-version", "id"]
         permissions = [
             ("import_workflowdefinition", _("Can import workflow definitions")),
             ("export_workflowdefinition", _("Can export workflow definitions")),
@@ -111,7 +111,11 @@ class WorkflowDefinition(TimeStampedModel):
                 condition=models.Q(status__in=DefinitionStatus.values), name="wd_workflow_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["company", "status"], name="wd_workflow_company_status")]
+        indexes = [
+            models.Index(fields=["company", "status"], name="wd_workflow_company_status"),
+            # A company's list in its order: pages stop after their rows (access.definitions_for).
+            models.Index(fields=["company", "title", "-version", "id"], name="wd_workflow_company_list"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
@@ -201,6 +205,8 @@ class TaskDefinition(TimeStampedModel):
             models.CheckConstraint(condition=models.Q(status__in=DefinitionStatus.values), name="wd_task_status_valid"),
             models.CheckConstraint(condition=models.Q(task_type__in=TaskType.values), name="wd_task_type_valid"),
         ]
+        # A company's list in its order: pages stop after their rows (access.definitions_for).
+        indexes = [models.Index(fields=["company", "workflow", "position", "id"], name="wd_task_company_list")]
 
     def __str__(self) -> str:
         return self.title
@@ -376,7 +382,7 @@ class TicketDefinition(TimeStampedModel):
     class Meta:
         verbose_name = _("ticket definition")
         verbose_name_plural = _("ticket definitions")
-        ordering = ["title", "-version"]
+        ordering = ["title", "-version", "id"]
         permissions = [
             ("import_ticketdefinition", _("Can import ticket definitions")),
             ("export_ticketdefinition", _("Can export ticket definitions")),
@@ -400,6 +406,8 @@ class TicketDefinition(TimeStampedModel):
                 condition=models.Q(status__in=DefinitionStatus.values), name="wd_ticket_status_valid"
             ),
         ]
+        # A company's list in its order: pages stop after their rows (access.definitions_for).
+        indexes = [models.Index(fields=["company", "title", "-version", "id"], name="wd_ticket_company_list")]
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"

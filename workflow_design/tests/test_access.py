@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, remove_perm
 
-from ticketflower.testing.factories import TEST_PASSWORD, UserFactory, WorkflowFactory, simple_workflow
+from ticketflower.testing.factories import TEST_PASSWORD, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from users.models import User
 from workflow_design import access
 from workflow_design.models import (
     TaskDefinitionGroupObjectPermission,
+    TicketDefinition,
     WorkflowDefinition,
     WorkflowDefinitionGroupObjectPermission,
     WorkflowTransitionGroupObjectPermission,
@@ -170,6 +171,27 @@ def test_restricting_one_definition_hides_it(company_a, creator_a, company_admin
     assert list(access.workflows_for(creator_a)) == [shared]
     assert set(access.workflows_for(company_admin_a)) == {shared, private}
     assert not access.user_may(company_admin_a, "change", private)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("holder", ["user", "group"])
+def test_grant_on_another_companys_definition_reaches_nothing(company_a, company_b, creator_a, holder):
+    # Given grants on every definition of another company, to the creator or their company's group
+    theirs = simple_workflow(company_b, tasks=2)
+    TicketFactory(company=company_b, workflow=theirs)
+    grantee = creator_a if holder == "user" else company_a.creators_group
+    for rows in (
+        [theirs],
+        list(theirs.tasks.all()),
+        list(theirs.transitions.all()),
+        list(TicketDefinition.objects.filter(workflow=theirs)),
+    ):
+        for row in rows:
+            assign_perm(f"view_{row._meta.model_name}", grantee, row)
+    # Then none of them is visible: the access layer stays inside the user's company
+    for model in access.DESIGN_MODELS:
+        assert not access.definitions_for(creator_a, model).exists(), model
+    assert not access.user_may(creator_a, "view", theirs)
 
 
 @pytest.mark.django_db
