@@ -1,8 +1,9 @@
 """The access layer for definitions: what a user may view, change or delete.
 
-Built on django-guardian object permissions (direct foreign-key tables), with an explicit
-superuser bypass. The admin's querysets and choice lists, the REST API and the import
-resources all read from here; nothing else filters definitions by company.
+Built on django-guardian object permissions (direct foreign-key tables), always within the
+user's own company, with an explicit superuser bypass. The admin's querysets and choice lists,
+the REST API and the import resources all read from here; nothing else filters definitions by
+company.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def can_design_via_api(user) -> bool:
 
 
 def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
-    """Rows of `model` on which `user` holds the object permission `<action>_<model>`."""
+    """Rows of `model` in the user's company on which they hold the object permission `<action>_<model>`."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}")
     if not user.is_authenticated or not user.is_active:
