@@ -105,11 +105,6 @@ class ObjectPermissionHeld(Expression):
     def set_source_expressions(self, exprs):
         (self.pk,) = exprs
 
-    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
-        resolved = self.copy()
-        resolved.pk = self.pk.resolve_expression(query, allow_joins, reuse, summarize, for_save)
-        return resolved
-
     def as_sql(self, compiler, connection):
         pk_sql, pk_params = compiler.compile(self.pk)
         quote = connection.ops.quote_name
