@@ -79,8 +79,8 @@ def chain_transitions(workflow, tasks: list[TaskDefinition], count: int) -> list
         ends.append((tasks[i % len(tasks)], None, "", 2 + i // len(tasks)))
         i += 1
     return [
-        WorkflowTransition(
-            workflow=workflow,
+        _transition(
+            workflow,
             slug=f"tr-{n}",
             from_task=source,
             to_task=target,
@@ -91,31 +91,56 @@ def chain_transitions(workflow, tasks: list[TaskDefinition], count: int) -> list
     ]
 
 
+def _transition(workflow, *, from_task: TaskDefinition | None, **fields) -> WorkflowTransition:
+    """A transition as the services store it: its workflow's company and its source's position copied."""
+    return WorkflowTransition(
+        workflow=workflow,
+        company_id=workflow.company_id,
+        from_task=from_task,
+        from_position=from_task.position if from_task else 0,
+        **fields,
+    )
+
+
 def branching_transitions(workflow, tasks: list[TaskDefinition]) -> list[WorkflowTransition]:
     """Three outgoing transitions a task (approve → next, reject → the one after, default → end)."""
-    rows = [WorkflowTransition(workflow=workflow, slug="start", from_task=None, to_task=tasks[0], priority=1)]
+    rows = [
+        _transition(
+            workflow,
+            slug="start",
+            from_task=None,
+            to_task=tasks[0],
+            priority=1,
+        )
+    ]
     n = len(tasks)
     for i, task in enumerate(tasks):
         nxt = tasks[i + 1] if i + 1 < n else None
         skip = tasks[i + 2] if i + 2 < n else None
         rows += [
-            WorkflowTransition(
-                workflow=workflow,
+            _transition(
+                workflow,
                 slug=f"t{i}-approve",
                 from_task=task,
                 to_task=nxt,
                 condition="output.approved == true",
                 priority=1,
             ),
-            WorkflowTransition(
-                workflow=workflow,
+            _transition(
+                workflow,
                 slug=f"t{i}-reject",
                 from_task=task,
                 to_task=skip,
                 condition="output.approved == false",
                 priority=2,
             ),
-            WorkflowTransition(workflow=workflow, slug=f"t{i}-end", from_task=task, to_task=None, priority=3),
+            _transition(
+                workflow,
+                slug=f"t{i}-end",
+                from_task=task,
+                to_task=None,
+                priority=3,
+            ),
         ]
     return rows
 

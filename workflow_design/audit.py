@@ -21,8 +21,8 @@ from .models import AuditAction, AuditChannel, AuditEntry, definition_company_id
 
 _channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default=AuditChannel.CODE)
 
-# Fields that change on every save and say nothing a reader needs.
-IGNORED_FIELDS = {"updated_at", "created_at", "revision"}
+# Fields that change on every save, or copy another row's value, and say nothing a reader needs.
+IGNORED_FIELDS = {"updated_at", "created_at", "revision", "from_position"}
 
 
 def current_channel() -> str:

@@ -241,6 +241,16 @@ class WorkflowTransitionManager(models.Manager["WorkflowTransition"]):
 
 
 class WorkflowTransition(TimeStampedModel):
+    # The workflow's company, kept on the row (set by `clean()`, never edited) so the access
+    # layer bounds a company's transitions by one indexed column, as it does tasks and tickets.
+    company = models.ForeignKey(
+        Company,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="workflow_transitions",
+        blank=True,
+        editable=False,
+    )
     workflow = models.ForeignKey(
         WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.CASCADE, related_name="transitions"
     )
@@ -276,13 +286,16 @@ class WorkflowTransition(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
     )
+    # The source task's position (0 for a start transition), kept on the row by `clean()` and
+    # the services, so a workflow's transitions come in task order straight from an index.
+    from_position = models.PositiveIntegerField(_("source position"), default=0, editable=False)
 
     objects = WorkflowTransitionManager()
 
     class Meta:
         verbose_name = _("workflow transition")
         verbose_name_plural = _("workflow transitions")
-        ordering = ["workflow_id", "from_task__position", "priority", "id"]
+        ordering = ["workflow_id", "from_position", "priority", "id"]
         permissions = [
             ("import_workflowtransition", _("Can import workflow transitions")),
             ("export_workflowtransition", _("Can export workflow transitions")),
@@ -304,6 +317,12 @@ class WorkflowTransition(TimeStampedModel):
                 condition=models.Q(status__in=DefinitionStatus.values), name="wd_transition_status_valid"
             ),
         ]
+        # A company's list in its order: pages stop after their rows (access.definitions_for).
+        indexes = [
+            models.Index(
+                fields=["company", "workflow", "from_position", "priority", "id"], name="wd_transition_company_list"
+            )
+        ]
 
     def __str__(self) -> str:
         source = self.from_task.title if self.from_task_id else _("start")
@@ -321,6 +340,11 @@ class WorkflowTransition(TimeStampedModel):
         if self.from_task_id is None and self.to_task_id is None:
             errors["to_task"] = [_("A transition needs a from task or a to task (start straight to end does nothing).")]
         if self.workflow_id is not None:
+            if self.company_id is None:
+                self.company_id = self.workflow.company_id
+            if self.company_id != self.workflow.company_id:
+                errors["workflow"] = [_("The workflow belongs to another company than the transition.")]
+            self.from_position = self.from_task.position if self.from_task_id is not None else 0
             for name in ("from_task", "to_task"):
                 task = getattr(self, name) if getattr(self, f"{name}_id") is not None else None
                 if task is not None and task.workflow_id != self.workflow_id:
@@ -436,9 +460,7 @@ class TicketDefinition(TimeStampedModel):
 
 
 def definition_company_id(obj: models.Model) -> int | None:
-    """The company that owns a definition; a transition belongs to its workflow's company."""
-    if isinstance(obj, WorkflowTransition):
-        return obj.workflow.company_id
+    """The company that owns a definition."""
     return getattr(obj, "company_id", None)
 
 

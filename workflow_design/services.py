@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from users.models import Company
@@ -251,6 +253,8 @@ def task_update(*, task: TaskDefinition, user, expected_revision: int | None = N
     _apply(task, data)
     task.full_clean()
     task.save()
+    if before["position"] != task.position:
+        _transitions_follow_source_positions([task.workflow_id])
     _touch_workflow(task.workflow, expected_revision)
     audit.audit_record(
         actor=user, obj=task, action=AuditAction.CHANGED, changes=audit.diff(before, audit.snapshot(task))
@@ -296,7 +300,7 @@ def transition_create(
     *, user, workflow: WorkflowDefinition, expected_revision: int | None = None, **data: Any
 ) -> WorkflowTransition:
     definition_ensure_editable(obj=workflow)
-    transition = WorkflowTransition(workflow=workflow)
+    transition = WorkflowTransition(workflow=workflow, company_id=workflow.company_id)
     _apply(transition, data)
     if not transition.slug:
         transition.slug = _unique_transition_slug(
@@ -308,6 +312,7 @@ def transition_create(
         )
     transition.full_clean()
     transition.save()
+    _transitions_follow_source_positions([workflow.pk])
     definitions_grant_company_access(objects=[transition])
     _touch_workflow(workflow, expected_revision)
     audit.audit_record(actor=user, obj=transition, action=AuditAction.CREATED)
@@ -319,12 +324,13 @@ def transition_update(
     *, transition: WorkflowTransition, user, expected_revision: int | None = None, **data: Any
 ) -> WorkflowTransition:
     definition_ensure_editable(obj=transition)
-    for key in ("workflow", "workflow_id", "status"):
+    for key in ("company", "company_id", "workflow", "workflow_id", "status"):
         data.pop(key, None)
     before = _stored(transition)
     _apply(transition, data)
     transition.full_clean()
     transition.save()
+    _transitions_follow_source_positions([transition.workflow_id])
     _touch_workflow(transition.workflow, expected_revision)
     audit.audit_record(
         actor=user, obj=transition, action=AuditAction.CHANGED, changes=audit.diff(before, audit.snapshot(transition))
@@ -439,6 +445,19 @@ def _refuse_read_only(
             errors.setdefault(index, _row_error("workflow", message))
 
 
+def _transitions_follow_source_positions(workflow_ids: Sequence[int]) -> None:
+    """Copy each source task's stored position onto the transitions of these workflows (one UPDATE).
+
+    `WorkflowTransition.clean()` copies it from the task in hand. This reads the stored tasks, so
+    neither a task moved in the same save nor a task object loaded before the move can leave a
+    transition out of its list's order. Only the rows whose copy differs are written.
+    """
+    position = Coalesce(Subquery(TaskDefinition.objects.filter(pk=OuterRef("from_task_id")).values("position")), 0)
+    WorkflowTransition.objects.filter(workflow_id__in=workflow_ids).exclude(from_position=position).update(
+        from_position=position
+    )
+
+
 def _touch_workflows(workflows: Sequence[WorkflowDefinition]) -> None:
     """One UPDATE raises the revision of every touched workflow, one read gives the objects theirs.
 
@@ -537,6 +556,8 @@ def _create_parts(*, user, model: type[models.Model], objects: list[models.Model
     errors: dict[int, ValidationError] = {}
     _check_parts(model=model, objects=objects, workflows=workflows, stored=stored, errors=errors)
     model._default_manager.bulk_create(objects)
+    if model is WorkflowTransition:
+        _transitions_follow_source_positions([workflow.pk for workflow in workflows])
     definitions_grant_company_access(objects=objects, new=True)
     _touch_workflows(workflows)
     audit.audit_record_many(actor=user, objects=objects, action=AuditAction.CREATED)
@@ -626,7 +647,7 @@ def tasks_import_many(
 
 # Fields a change may never move: a part stays in its workflow and company, at its version.
 _FIXED_TASK_FIELDS = ("company_id", "workflow_id", "status", "version", "created_by_id", "created_at")
-_FIXED_TRANSITION_FIELDS = ("workflow_id", "status", "created_at")
+_FIXED_TRANSITION_FIELDS = ("company_id", "workflow_id", "status", "created_at")
 
 
 def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.Model], fixed: tuple[str, ...]) -> None:
@@ -660,6 +681,8 @@ def _update_parts(*, user, model: type[models.Model], objects: Sequence[models.M
         field.name for field in model._meta.concrete_fields if not field.primary_key and field.attname not in fixed
     ]
     model._default_manager.bulk_update(objects, names)
+    if model is WorkflowTransition or any(diff.get("position") for _obj, diff in changes):
+        _transitions_follow_source_positions([workflow.pk for workflow in workflows])
     _touch_workflows(workflows)
     _audit_changes(user=user, changes=changes)
 
@@ -691,7 +714,11 @@ def transitions_create_many(
         target = data.pop("workflow", None) or workflow
         if target is None:
             raise ValueError("Each row needs a workflow.")
-        transitions.append(WorkflowTransition(workflow=target, status=DefinitionStatus.DRAFT, **_placed(data)))
+        transitions.append(
+            WorkflowTransition(
+                workflow=target, company_id=target.company_id, status=DefinitionStatus.DRAFT, **_placed(data)
+            )
+        )
     if not transitions:
         return transitions
     workflows = _workflows_of(transitions)

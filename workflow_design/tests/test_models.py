@@ -125,7 +125,23 @@ def test_transition_start_to_end_rejected_by_model_and_database():
         transition.full_clean()
     assert "needs a from task or a to task" in messages_of(excinfo, "to_task")
     with pytest.raises(IntegrityError), transaction.atomic():
-        WorkflowTransition.objects.create(workflow=workflow, slug="nothing")
+        WorkflowTransition.objects.create(workflow=workflow, company=workflow.company, slug="nothing")
+
+
+def test_transition_company_is_its_workflows():
+    task = TaskFactory()
+    transition = WorkflowTransition(workflow=task.workflow, slug="go", to_task=task)
+    transition.full_clean()
+    assert transition.company_id == task.workflow.company_id
+
+
+def test_transition_company_other_than_its_workflows_rejected():
+    task = TaskFactory()
+    other = CompanyFactory()
+    transition = WorkflowTransition(workflow=task.workflow, company=other, slug="go", to_task=task)
+    with pytest.raises(ValidationError) as excinfo:
+        transition.full_clean()
+    assert "The workflow belongs to another company than the transition." in messages_of(excinfo, "workflow")
 
 
 def test_transition_slug_unique_per_workflow():

@@ -84,8 +84,10 @@ def _design(company, tasks: int, *, workflow=None) -> WorkflowDefinition:
         [
             WorkflowTransition(
                 workflow=workflow,
+                company_id=workflow.company_id,
                 slug=f"tr-{start}-{n}",
                 from_task=source,
+                from_position=source.position if source else 0,
                 to_task=target,
                 condition=condition,
                 priority=priority,

@@ -180,3 +180,68 @@ def test_transitions_update_many_saves_changes_with_audit_diffs(creator_a, compa
     assert set(Transition.objects.values_list("priority", flat=True)) == {7}
     changes = list(AuditEntry.objects.filter(action=AuditAction.CHANGED).values_list("changes", flat=True))
     assert changes == [{"priority": [100, 7]}] * 2
+
+
+# The source position a transition keeps for its list's order ------------------------------
+
+
+def source_positions(flow) -> dict[str, int]:
+    return dict(Transition.objects.filter(workflow=flow).values_list("slug", "from_position"))
+
+
+def test_transitions_keep_their_source_positions_when_made(creator_a, company_a):
+    flow = WorkflowFactory(company=company_a)
+    first = TaskFactory(workflow=flow, slug="a", position=3)
+    second = TaskFactory(workflow=flow, slug="b", position=7)
+    services.transition_create(user=creator_a, workflow=flow, slug="start", to_task=first)
+    services.transition_create(user=creator_a, workflow=flow, slug="a-b", from_task=first, to_task=second)
+    services.transitions_create_many(user=creator_a, workflow=flow, rows=[{"slug": "b-end", "from_task": second}])
+    assert source_positions(flow) == {"start": 0, "a-b": 3, "b-end": 7}
+
+
+def test_moving_a_task_moves_its_transitions_with_it(creator_a, company_a):
+    flow = WorkflowFactory(company=company_a)
+    first = TaskFactory(workflow=flow, slug="a", position=1)
+    second = TaskFactory(workflow=flow, slug="b", position=2)
+    services.transition_create(user=creator_a, workflow=flow, slug="a-b", from_task=first, to_task=second)
+    services.transition_create(user=creator_a, workflow=flow, slug="b-end", from_task=second)
+
+    services.task_update(task=first, user=creator_a, position=9)
+    assert source_positions(flow) == {"a-b": 9, "b-end": 2}
+
+    second.position = 4
+    services.tasks_update_many(user=creator_a, tasks=[second])
+    assert source_positions(flow) == {"a-b": 9, "b-end": 4}
+
+
+def test_transition_saved_with_its_task_loaded_before_a_move_keeps_the_stored_position(creator_a, company_a):
+    # As the designer saves a page: the task row moves first, while the transition row still
+    # holds the task object it loaded before the move.
+    flow = WorkflowFactory(company=company_a)
+    task = TaskFactory(workflow=flow, slug="a", position=2)
+    made = services.transition_create(user=creator_a, workflow=flow, slug="a-end", from_task=task)
+    loaded = Transition.objects.select_related("from_task").get(pk=made.pk)
+
+    services.task_update(task=TaskDefinition.objects.get(pk=task.pk), user=creator_a, position=5)
+    services.transition_update(transition=loaded, user=creator_a, priority=7)
+
+    assert loaded.from_task.position == 2  # the stale object the row held
+    assert source_positions(flow) == {"a-end": 5}
+
+
+def test_transitions_list_start_first_then_in_source_task_order(creator_a, company_a):
+    flow = WorkflowFactory(company=company_a)
+    late = TaskFactory(workflow=flow, slug="late", position=5)
+    early = TaskFactory(workflow=flow, slug="early", position=1)
+    services.transition_create(user=creator_a, workflow=flow, slug="late-end", from_task=late, priority=1)
+    services.transition_create(
+        user=creator_a, workflow=flow, slug="early-late-2", from_task=early, to_task=late, priority=2
+    )
+    services.transition_create(
+        user=creator_a, workflow=flow, slug="early-late-1", from_task=early, to_task=late, priority=1
+    )
+    services.transition_create(user=creator_a, workflow=flow, slug="start", to_task=early)
+
+    listed = list(access.transitions_for(creator_a).filter(workflow=flow).values_list("slug", flat=True))
+
+    assert listed == ["start", "early-late-1", "early-late-2", "late-end"]
