@@ -8,11 +8,15 @@ user text goes through `_esc` before it reaches the SVG.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
@@ -301,17 +305,52 @@ STYLE = (
 )
 
 
+# Diagrams already drawn, by a digest of everything they were drawn from (see below). Bounded:
+# the diagram of a thousand-task workflow is about a megabyte of text.
+DRAWN_KEPT = 16
+_drawn: OrderedDict[str, str] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def forget_drawn_diagrams() -> None:
+    """Drop the kept drawings: the next diagram of every workflow is laid out anew."""
+    with _drawn_lock:
+        _drawn.clear()
+
+
 def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: Iterable[int] = frozenset()) -> str:
     """The workflow as an SVG document; tasks in `highlight_task_ids` are drawn marked as faulty."""
-    highlight = set(highlight_task_ids)
+    highlight = sorted(set(highlight_task_ids))
     # Only the columns drawn: model instances (with their form schemas and dates) would cost
     # more than the whole layout of a thousand-task workflow.
-    tasks = workflow.tasks.order_by("position", "id").values_list(
-        "pk", "title", "slug", "assignee_role__name", named=True
+    tasks = list(
+        workflow.tasks.order_by("position", "id").values_list("pk", "title", "slug", "assignee_role__name", named=True)
     )
-    transitions = workflow.transitions.order_by("priority", "id").values_list(
-        "slug", "from_task_id", "to_task_id", "condition", "priority", named=True
+    transitions = list(
+        workflow.transitions.order_by("priority", "id").values_list(
+            "slug", "from_task_id", "to_task_id", "condition", "priority", named=True
+        )
     )
+    # The layout is most of the drawing's time (40 of 45 ms at 200 tasks and 600 transitions),
+    # and a workflow is shown far more often than it changes. A drawing is kept under a digest
+    # of all it shows, so the same workflow shown again is not laid out again, while any change
+    # (a title, a role's name, a condition, the language, the marked tasks) draws a new one.
+    drawn_from = (get_language(), workflow.title, workflow.version, highlight, tasks, transitions)
+    key = hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+    with _drawn_lock:
+        svg = _drawn.get(key)
+        if svg is not None:
+            _drawn.move_to_end(key)
+            return svg
+    svg = _draw(workflow, tasks, transitions, set(highlight))
+    with _drawn_lock:
+        _drawn[key] = svg
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return svg
+
+
+def _draw(workflow: WorkflowDefinition, tasks: list, transitions: list, highlight: set[int]) -> str:
     no_role, always, priority_word, end_title = _("no role assigned"), _("always"), _("priority"), _("End")
     nodes: dict[str, _Node] = {START: _Node(START, _("Start"), kind=START, width=TERMINAL_W, height=TERMINAL_H)}
     for task in tasks:

@@ -6,10 +6,24 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
-from ticketflower.testing.factories import TaskFactory, TransitionFactory, WorkflowFactory, simple_workflow
+from ticketflower.testing.factories import (
+    CompanyRoleFactory,
+    TaskFactory,
+    TransitionFactory,
+    WorkflowFactory,
+    simple_workflow,
+)
+from workflow_design import diagram, services
 from workflow_design.diagram import workflow_diagram_svg
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _nothing_drawn_yet():
+    # Each test lays its diagrams out itself (the kept drawings are keyed by what they show).
+    diagram.forget_drawn_diagrams()
+
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -186,7 +200,10 @@ def test_diagram_with_cycles_and_separate_parts_is_drawn_the_same_every_time(com
     TransitionFactory(workflow=workflow, from_task=ping, to_task=pong, slug="to-pong")
     TransitionFactory(workflow=workflow, from_task=pong, to_task=ping, slug="to-ping")
 
-    drawings = {workflow_diagram_svg(workflow) for _ in range(3)}
+    drawings = set()
+    for _ in range(3):
+        diagram.forget_drawn_diagrams()  # laid out anew each time
+        drawings.add(workflow_diagram_svg(workflow))
     assert len(drawings) == 1
     root = _parse(drawings.pop())
     assert len(list(root.iter(f"{SVG}polyline"))) == workflow.transitions.count()
@@ -196,3 +213,33 @@ def test_diagram_with_cycles_and_separate_parts_is_drawn_the_same_every_time(com
     main_right = max(boxes[f"t{t.pk}"][0] for t in (first, second, third, fourth)) + 200
     # The part not reached from the start is drawn beside the main part, not on top of it.
     assert min(boxes[f"t{ping.pk}"][0], boxes[f"t{pong.pk}"][0]) >= main_right
+
+
+def test_diagram_laid_out_again_only_when_what_it_shows_changes(company_a, creator_a):
+    role = CompanyRoleFactory(company=company_a, name="Reviewers", slug="reviewers")
+    workflow = simple_workflow(company_a, tasks=2)
+    first = workflow.tasks.order_by("position").first()
+    services.task_update(task=first, user=creator_a, assignee_role=role)
+
+    drawn = workflow_diagram_svg(workflow)
+    assert workflow_diagram_svg(workflow) is drawn  # kept, not laid out again
+    assert len(diagram._drawn) == 1
+
+    services.task_update(task=first, user=creator_a, title="Check the request")
+    retitled = workflow_diagram_svg(workflow)
+    assert "Check the request" in retitled and "Step 1" not in retitled
+
+    role.name = "Auditors"
+    role.save()  # a role's name is shown, though renaming it does not touch the workflow
+    assert "Auditors" in workflow_diagram_svg(workflow)
+
+    marked = workflow_diagram_svg(workflow, highlight_task_ids={first.pk})
+    assert 'class="task faulty"' in marked and 'class="task faulty"' not in retitled
+    assert len(diagram._drawn) == 4
+
+
+def test_diagram_keeps_a_bounded_number_of_drawings(company_a):
+    workflows = [simple_workflow(company_a, tasks=1) for _ in range(diagram.DRAWN_KEPT + 3)]
+    for workflow in workflows:
+        workflow_diagram_svg(workflow)
+    assert len(diagram._drawn) == diagram.DRAWN_KEPT
