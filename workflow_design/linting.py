@@ -18,7 +18,7 @@ from users.access import company_roles_of
 
 from .cel import ConditionChecker, WorkflowConditionScopes, condition_field_references
 from .field_schemas import field_list_errors, field_names
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from .models import TicketDefinition, WorkflowDefinition
 from .structured_fields import layout_errors, role_access_errors
 
 ERROR: Literal["error"] = "error"
@@ -39,19 +39,54 @@ INVALID_FIELD_SCHEMA = "invalid-field-schema"
 LAYOUT_UNKNOWN_FIELD = "layout-unknown-field"
 UNKNOWN_ROLE = "unknown-role"
 
-# What the linter reads of each task and transition (a rule reading more must add it here);
-# the workflow column is there because the related manager sets each row's known workflow.
+# The linter reads tasks and transitions as plain rows of the columns its rules use (a rule
+# reading more must add it here): on a 200-task, 600-transition workflow, building model
+# instances took 17 ms, the rules themselves 7 ms.
 TASK_COLUMNS = (
-    "workflow",
+    "pk",
     "title",
     "slug",
     "position",
     "input_schema",
     "output_schema",
-    "assignee_role__company",
+    "assignee_role_id",
+    "assignee_role__company_id",
     "assignee_role__slug",
 )
-TRANSITION_COLUMNS = ("workflow", "slug", "from_task", "to_task", "condition", "priority")
+TRANSITION_COLUMNS = ("pk", "slug", "from_task_id", "to_task_id", "condition", "priority")
+
+
+@dataclass(frozen=True, slots=True)
+class _Role:
+    company_id: int
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    pk: int
+    title: str
+    slug: str
+    position: int
+    input_schema: Any
+    output_schema: Any
+    assignee_role: _Role | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> _Task:
+        *own, role_id, role_company_id, role_slug = row
+        return cls(*own, assignee_role=_Role(role_company_id, role_slug) if role_id is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Transition:
+    pk: int
+    slug: str
+    from_task_id: int | None
+    to_task_id: int | None
+    condition: str
+    priority: int
+
 
 WORKFLOW = "workflow"
 TASK = "task"
@@ -76,11 +111,11 @@ class Finding:
         return self.level == ERROR
 
 
-def _task_name(task: TaskDefinition) -> str:
+def _task_name(task: _Task) -> str:
     return f'"{task.title}" ({task.slug})'
 
 
-def _transition_name(transition: WorkflowTransition, tasks: dict[int, TaskDefinition]) -> str:
+def _transition_name(transition: _Transition, tasks: dict[int, _Task]) -> str:
     source = tasks[transition.from_task_id].slug if transition.from_task_id in tasks else _("start")
     target = tasks[transition.to_task_id].slug if transition.to_task_id in tasks else _("end")
     return f"{transition.slug} ({source} → {target})"
@@ -90,27 +125,25 @@ class _Linter:
     def __init__(self, workflow: WorkflowDefinition) -> None:
         self.workflow = workflow
         self.findings: list[Finding] = []
-        # Only the columns the rules read: on a thousand-task workflow, building full instances
-        # (descriptions, dates, authors) would cost more than the rules themselves.
-        self.tasks: dict[int, TaskDefinition] = {
-            t.pk: t
-            for t in workflow.tasks.select_related("assignee_role").only(*TASK_COLUMNS).order_by("position", "id")
+        self.tasks: dict[int, _Task] = {
+            row[0]: _Task.from_row(row) for row in workflow.tasks.order_by("position", "id").values_list(*TASK_COLUMNS)
         }
-        self.transitions: list[WorkflowTransition] = list(
-            workflow.transitions.only(*TRANSITION_COLUMNS).order_by("priority", "id")
-        )
+        self.transitions: list[_Transition] = [
+            _Transition(*row)
+            for row in workflow.transitions.order_by("priority", "id").values_list(*TRANSITION_COLUMNS)
+        ]
         self.tickets: list[TicketDefinition] = list(workflow.ticket_definitions.order_by("slug", "version"))
         self.role_slugs: set[str] = set(company_roles_of(workflow.company_id).values_list("slug", flat=True))
-        self.outgoing: dict[int | None, list[WorkflowTransition]] = defaultdict(list)
+        self.outgoing: dict[int | None, list[_Transition]] = defaultdict(list)
         for transition in self.transitions:
             self.outgoing[transition.from_task_id].append(transition)
 
     def add(self, level: Literal["error", "warning"], code: str, message: str, obj: Any) -> None:
         if isinstance(obj, WorkflowDefinition):
             object_type = WORKFLOW
-        elif isinstance(obj, TaskDefinition):
+        elif isinstance(obj, _Task):
             object_type = TASK
-        elif isinstance(obj, WorkflowTransition):
+        elif isinstance(obj, _Transition):
             object_type = TRANSITION
         else:
             object_type = TICKET_DEFINITION
@@ -209,7 +242,7 @@ class _Linter:
         for source_id, transitions in self.outgoing.items():
             source = self.tasks.get(source_id) if source_id is not None else None
             where = the_task % {"task": _task_name(source)} if source else the_start
-            by_priority: dict[int, list[WorkflowTransition]] = defaultdict(list)
+            by_priority: dict[int, list[_Transition]] = defaultdict(list)
             for transition in transitions:
                 by_priority[transition.priority].append(transition)
             for priority, same in by_priority.items():
