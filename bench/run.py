@@ -720,7 +720,7 @@ def measure_api(report: Report, data: dict, sizes: Sizes) -> None:
 
 
 def measure_checks(report: Report, data: dict, sizes: Sizes, log) -> None:
-    from workflow_design.diagram import workflow_diagram_svg
+    from workflow_design.diagram import forget_drawn_diagrams, workflow_diagram_svg
     from workflow_design.linting import lint_workflow
     from workflow_design.models import WorkflowDefinition
 
@@ -728,7 +728,12 @@ def measure_checks(report: Report, data: dict, sizes: Sizes, log) -> None:
     workflow = data["checks"]
     n_tasks, n_transitions = workflow.tasks.count(), workflow.transitions.count()
 
-    for label, check, limit in (("lint", lint_workflow, 0.5), ("diagram", workflow_diagram_svg, 2.0)):
+    def diagram_laid_out(workflow):
+        # Every run lays the diagram out: a drawing kept from the run before is not timed.
+        forget_drawn_diagrams()
+        return workflow_diagram_svg(workflow)
+
+    for label, check, limit in (("lint", lint_workflow, 0.5), ("diagram", diagram_laid_out, 2.0)):
         # A probe on the 200-task workflow first: a check already far over its limit there is
         # reported from the probe, since the full-size run could take many minutes.
         probe_workflow = data["page_large"]
