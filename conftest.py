@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 # Playwright runs an event loop in the test thread; Django's ORM refuses to run beside one
 # unless told that these synchronous tests are safe.
@@ -88,6 +89,9 @@ def browser():
         )
         yield browser
         browser.close()
+        # Code run while Playwright is open runs in Playwright's own context, where Django opens
+        # connections of its own: closed here, or one holds the test database open at teardown.
+        connections.close_all()
 
 
 @pytest.fixture
