@@ -344,7 +344,7 @@ def count_queries_of(fn) -> int:
 def measure_change_page(report: Report, data: dict, sizes: Sizes) -> None:
     from django.urls import reverse
 
-    from workflow_design.diagram import forget_drawn_diagrams
+    from workflow_design.rules.diagram import forget_drawn_diagrams
 
     rows = report.section("1. admin workflow change page")
     client = admin_client(data["large_creator"])
@@ -534,7 +534,7 @@ def run_import(make_resource, csv_bytes: bytes, user, *, trace_memory: bool = Fa
     """One import of the file, rolled back afterwards so every run starts from the same data."""
     from django.db import connection, transaction
 
-    from workflow_design.resources import SafeCSV
+    from workflow_design.files.resources import SafeCSV
 
     dataset = SafeCSV().create_dataset(csv_bytes)
     resource = make_resource()
@@ -555,7 +555,7 @@ def run_import(make_resource, csv_bytes: bytes, user, *, trace_memory: bool = Fa
 
 def measure_imports(report: Report, data: dict, sizes: Sizes, log) -> None:
     from bench import datasets
-    from workflow_design.resources import TaskResource
+    from workflow_design.files.resources import TaskResource
 
     rows = report.section(f"3. task file import ({sizes.import_rows} rows, CSV)")
     user, company = data["large_creator"], data["large"].company
@@ -619,7 +619,7 @@ def row_errors_check(user, company, workflows) -> Row:
     import io
 
     from bench import datasets
-    from workflow_design.resources import TaskResource
+    from workflow_design.files.resources import TaskResource
 
     text = datasets.task_import_csv(workflows, 100).decode("utf-8")
     lines = list(csv.reader(io.StringIO(text)))
@@ -642,7 +642,7 @@ def row_errors_check(user, company, workflows) -> Row:
 def measure_bundles(report: Report, data: dict) -> None:
     from django.db import connection
 
-    from workflow_design.bundles import bundle_export, bundle_import
+    from workflow_design.files.bundles import bundle_export, bundle_import
 
     rows = report.section("3. bundle import (dry run)")
     counts = {}
@@ -720,9 +720,9 @@ def measure_api(report: Report, data: dict, sizes: Sizes) -> None:
 
 
 def measure_checks(report: Report, data: dict, sizes: Sizes, log) -> None:
-    from workflow_design.diagram import forget_drawn_diagrams, workflow_diagram_svg
-    from workflow_design.linting import lint_workflow
     from workflow_design.models import WorkflowDefinition
+    from workflow_design.rules.diagram import forget_drawn_diagrams, workflow_diagram_svg
+    from workflow_design.rules.linting import lint_workflow
 
     rows = report.section("5. design-time checks")
     workflow = data["checks"]

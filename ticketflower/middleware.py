@@ -1,5 +1,5 @@
-from workflow_design.audit import audit_channel
 from workflow_design.models import AuditChannel
+from workflow_design.services.audit import audit_channel
 
 
 def channel_for_path(path: str) -> str:

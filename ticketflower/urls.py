@@ -29,7 +29,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # REST API: JWT login by email, the design endpoints, the OpenAPI schema and its docs.
     path("api/", include("users.urls")),
-    path("api/workflow/", include("workflow_design.urls")),
+    path("api/workflow/", include("workflow_design.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -17,7 +17,7 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 DESIGN_MODELS = (WorkflowDefinition, TaskDefinition, WorkflowTransition, TicketDefinition)
 ACTIONS = ("view", "change", "delete")
@@ -193,7 +193,7 @@ def audit_entries_of(obj: models.Model) -> QuerySet:
     """The audit trail of one object the caller has already been allowed to see."""
     from django.contrib.contenttypes.models import ContentType
 
-    from .models import AuditEntry
+    from workflow_design.models import AuditEntry
 
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
@@ -202,7 +202,7 @@ def audit_entries_of(obj: models.Model) -> QuerySet:
 
 def audit_entries_for(user) -> QuerySet:
     """The company-wide audit trail (deleted definitions included): company admins and superusers."""
-    from .models import AuditEntry
+    from workflow_design.models import AuditEntry
 
     entries = AuditEntry.objects.select_related("actor", "content_type")
     if not user.is_authenticated or not user.is_active:

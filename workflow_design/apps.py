@@ -8,4 +8,4 @@ class WorkflowDesignConfig(AppConfig):
     verbose_name = _("Workflow design")
 
     def ready(self) -> None:
-        from . import admin_audit, signals  # noqa: F401
+        from workflow_design import signals  # noqa: F401

@@ -6,9 +6,8 @@ from django.dispatch import receiver
 
 from users.models import Company
 from users.services import company_ensure_groups
-
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from .services import definitions_grant_company_access
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.services import definitions_grant_company_access
 
 
 @receiver(post_save, sender=Company, dispatch_uid="company_groups_on_load")

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ticketflower.testing.factories import simple_workflow
-from workflow_design.bundles import bundle_export, bundle_import
+from workflow_design.files.bundles import bundle_export, bundle_import
 from workflow_design.models import AuditEntry, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 EXAMPLES = settings(

@@ -222,7 +222,7 @@ def test_schema_fuzzing_finds_no_server_error(path, method, creator_a, company_b
     CompanyRoleFactory(company=creator_a.company, slug="employee", name="Employee")
     ticket = TicketFactory(workflow=workflow, slug="fuzz-ticket")
     published = simple_workflow(creator_a.company, tasks=1)
-    from workflow_design.lifecycle import workflow_publish
+    from workflow_design.services.lifecycle import workflow_publish
 
     workflow_publish(workflow=published, user=None)
     foreign = simple_workflow(company_b, tasks=1)

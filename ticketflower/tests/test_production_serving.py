@@ -15,8 +15,8 @@ from django.db import connection
 
 from bench.load_two_processes import run_load
 from ticketflower.testing.factories import TEST_PASSWORD, CompanyFactory, UserFactory
-from workflow_design.linting import lint_workflow
 from workflow_design.models import WorkflowDefinition
+from workflow_design.rules.linting import lint_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 gunicorn = pytest.importorskip("gunicorn", reason="gunicorn serves production on Linux/macOS; not on Windows")

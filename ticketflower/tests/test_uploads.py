@@ -11,8 +11,8 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ticketflower import uploads
-from ticketflower.uploads import UploadRefused
+from workflow_design.files import uploads
+from workflow_design.files.uploads import UploadRefused
 
 
 def xlsx_bytes(rows) -> bytes:

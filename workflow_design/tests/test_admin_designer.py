@@ -538,7 +538,7 @@ def _inline_rows(html: str) -> list[str]:
 def test_saved_rows_written_as_their_forms_would_write_them(client_a, company_a, monkeypatch):
     """A page opened for editing writes saved rows from one plan per table, not a form per row:
     the rows must be the ones the forms would write, values and escaping included."""
-    from workflow_design.admin import DesignerInlineAdminFormSet
+    from workflow_design.admin.designer import DesignerInlineAdminFormSet
 
     role = CompanyRoleFactory(company=company_a, name="Reviewer <lead>")
     workflow = WorkflowFactory(company=company_a)
@@ -567,7 +567,7 @@ def test_saved_rows_written_as_their_forms_would_write_them(client_a, company_a,
 
 def test_saved_rows_need_no_form_each(client_a, company_a, monkeypatch):
     """Opened for editing, the page builds forms for the empty row of each table, not per saved row."""
-    from workflow_design import forms as designer_forms
+    from workflow_design.admin import forms as designer_forms
 
     built = []
     for form_class in (designer_forms.TaskDefinitionForm, designer_forms.TransitionRowForm):

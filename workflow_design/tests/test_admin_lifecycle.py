@@ -5,9 +5,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ticketflower.testing.factories import TaskFactory, TicketFactory, TransitionFactory, simple_workflow
-from workflow_design.lifecycle import workflow_new_version, workflow_publish
 from workflow_design.models import DefinitionStatus, WorkflowDefinition
 from workflow_design.services import task_update
+from workflow_design.services.lifecycle import workflow_new_version, workflow_publish
 
 APPROVED = {"name": "approved", "label": "Approved", "type": "boolean"}
 

@@ -20,9 +20,7 @@ from ticketflower.testing.factories import (
     WorkflowFactory,
     simple_workflow,
 )
-from workflow_design.lifecycle import workflow_publish
-from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from workflow_design.serializers import (
+from workflow_design.api.serializers import (
     NestedTaskSerializer,
     NestedTransitionSerializer,
     RowListSerializer,
@@ -31,6 +29,8 @@ from workflow_design.serializers import (
     TransitionSerializer,
     WorkflowSerializer,
 )
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.services.lifecycle import workflow_publish
 
 FIELDS = [
     {"name": "amount", "label": "Amount", "type": "number", "required": True, "min": 0},

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from ticketflower.testing.factories import TaskFactory, WorkflowFactory
-from workflow_design import apis
+from workflow_design.api import views as apis
 
 W = "/api/workflow/workflows/"
 

@@ -56,7 +56,7 @@ def api(creator_a):
 
 
 def _publish(workflow):
-    from workflow_design.lifecycle import workflow_publish
+    from workflow_design.services.lifecycle import workflow_publish
 
     return workflow_publish(workflow=workflow, user=None)
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from ticketflower.testing.factories import TaskFactory, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from workflow_design import services
 from workflow_design.access import audit_entries_for, audit_entries_of
-from workflow_design.audit import audit_channel
 from workflow_design.models import AuditEntry, TaskDefinition, TicketDefinition, WorkflowDefinition
+from workflow_design.services.audit import audit_channel
 
 
 @pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_concurrent_saves_one_wins(company_a, creator_a):
 
 @pytest.mark.django_db
 def test_publish_and_new_version_are_audited(company_a, creator_a):
-    from workflow_design.lifecycle import workflow_new_version, workflow_publish
+    from workflow_design.services.lifecycle import workflow_new_version, workflow_publish
 
     workflow = simple_workflow(company_a, tasks=2, user=creator_a)
     workflow_publish(workflow=workflow, user=creator_a)
@@ -262,7 +262,7 @@ def test_audit_channel_follows_the_path(client, company_a, creator_a, tmp_path):
 
     from django.core.management import call_command
 
-    from workflow_design.bundles import bundle_export
+    from workflow_design.files.bundles import bundle_export
 
     client.force_login(creator_a)
     response = client.post(
@@ -273,7 +273,7 @@ def test_audit_channel_follows_the_path(client, company_a, creator_a, tmp_path):
     assert audit_entries_of(via_api).get(action="created").channel == "api"
 
     bundle = tmp_path / "bundle.json"
-    from workflow_design.lifecycle import workflow_publish
+    from workflow_design.services.lifecycle import workflow_publish
 
     source = simple_workflow(company_a, tasks=1)
     workflow_publish(workflow=source, user=creator_a)  # the import becomes its next draft version

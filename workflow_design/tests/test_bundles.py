@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ticketflower.testing.factories import CompanyRoleFactory, UserFactory, WorkflowFactory
-from ticketflower.uploads import safe_json_loads
 from users.models import CompanyRole
 from workflow_design import access
-from workflow_design.bundles import BUNDLE_FORMAT, bundle_dumps, bundle_export, bundle_import
+from workflow_design.files.bundles import BUNDLE_FORMAT, bundle_dumps, bundle_export, bundle_import
+from workflow_design.files.uploads import safe_json_loads
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 pytestmark = pytest.mark.django_db

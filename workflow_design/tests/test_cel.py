@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from ticketflower.testing.factories import TaskFactory, TicketFactory, TransitionFactory, WorkflowFactory
-from workflow_design.cel import (
+from workflow_design.rules.cel import (
     ConditionChecker,
     ConditionEvaluationError,
     WorkflowConditionScopes,

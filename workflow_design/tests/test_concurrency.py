@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
 from ticketflower.testing.factories import CompanyFactory, UserFactory, simple_workflow
-from workflow_design.bundles import bundle_export, bundle_import
-from workflow_design.lifecycle import workflow_new_version, workflow_publish
+from workflow_design.files.bundles import bundle_export, bundle_import
 from workflow_design.models import WorkflowDefinition
+from workflow_design.services.lifecycle import workflow_new_version, workflow_publish
 
 
 def run_together(*calls):

@@ -13,8 +13,9 @@ from ticketflower.testing.factories import (
     WorkflowFactory,
     simple_workflow,
 )
-from workflow_design import diagram, services
-from workflow_design.diagram import workflow_diagram_svg
+from workflow_design import services
+from workflow_design.rules import diagram
+from workflow_design.rules.diagram import workflow_diagram_svg
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_diagram_layout_stays_linear_in_the_workflow(company_a, monkeypatch):
     # layer crossed), and no step compares grandalf's vertex sets (quadratic).
     from grandalf.utils import Poset
 
-    from workflow_design import diagram
+    from workflow_design.rules import diagram
 
     workflow, tasks = _ladder(company_a, 12)
     layouts = []

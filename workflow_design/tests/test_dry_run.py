@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from ticketflower.testing.factories import TaskFactory, TransitionFactory, WorkflowFactory
-from workflow_design.dry_run import DryRunForm, workflow_dry_run
 from workflow_design.models import WorkflowDefinition
+from workflow_design.rules.dry_run import DryRunForm, workflow_dry_run
 
 APPROVED = {"name": "approved", "label": "Approved", "type": "boolean"}
 

@@ -1,7 +1,7 @@
 import pytest
 from jsonschema import Draft202012Validator
 
-from workflow_design.field_schemas import field_list_errors, field_list_to_json_schema
+from workflow_design.rules.field_schemas import field_list_errors, field_list_to_json_schema
 
 
 def field(**kw):

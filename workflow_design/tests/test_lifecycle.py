@@ -3,13 +3,6 @@ from django.core.exceptions import ValidationError
 
 from ticketflower.testing.factories import TaskFactory, TicketFactory, TransitionFactory, simple_workflow
 from workflow_design import access
-from workflow_design.lifecycle import (
-    LintRefused,
-    workflow_archive,
-    workflow_compare,
-    workflow_new_version,
-    workflow_publish,
-)
 from workflow_design.models import DefinitionStatus, TicketDefinition, WorkflowTransition
 from workflow_design.services import (
     task_create,
@@ -19,6 +12,13 @@ from workflow_design.services import (
     transition_delete,
     transition_update,
     workflow_update,
+)
+from workflow_design.services.lifecycle import (
+    LintRefused,
+    workflow_archive,
+    workflow_compare,
+    workflow_new_version,
+    workflow_publish,
 )
 
 APPROVED = {"name": "approved", "label": "Approved", "type": "boolean"}

@@ -14,8 +14,8 @@ from ticketflower.testing.factories import (
     simple_workflow,
 )
 from users.models import CompanyRole
-from workflow_design.linting import Finding, lint_workflow
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition
+from workflow_design.rules.linting import Finding, lint_workflow
 from workflow_design.services import task_update
 
 APPROVED = {"name": "approved", "label": "Approved", "type": "boolean"}
@@ -315,7 +315,7 @@ def test_lint_same_condition_in_two_workflows_reads_each_workflows_fields(compan
 def test_lint_work_grows_with_distinct_conditions_and_forms_not_with_tasks(company_a, monkeypatch):
     # The guard on linear linting: a long workflow repeating two conditions over one output form
     # parses each condition once, type-checks it once and checks each distinct form once.
-    from workflow_design import cel, field_schemas
+    from workflow_design.rules import cel, field_schemas
 
     calls = {"parse": 0, "check": 0, "form": 0}
 

@@ -187,7 +187,7 @@ def test_admin_workflow_change_page_queries_constant(
 
 
 def test_admin_published_workflow_page_queries_constant(client, company_a, creator_a, django_assert_max_num_queries):
-    from workflow_design.lifecycle import workflow_publish
+    from workflow_design.services.lifecycle import workflow_publish
 
     client.force_login(creator_a)
     small = workflow_publish(workflow=_design(company_a, SMALL), user=creator_a)

@@ -12,8 +12,8 @@ import pytest
 from ticketflower.testing.factories import CompanyRoleFactory, TaskFactory, TicketFactory, TransitionFactory
 from ticketflower.testing.factories import WorkflowFactory as WF
 from workflow_design import access
+from workflow_design.files.resources import RESOURCES, SafeCSV, SafeJSON, SafeXLSX
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from workflow_design.resources import RESOURCES, SafeCSV, SafeJSON, SafeXLSX
 
 pytestmark = pytest.mark.django_db
 
@@ -419,7 +419,7 @@ def test_transition_file_condition_error_is_on_its_row_and_nothing_is_written(cr
 def test_preview_of_new_task_rows_shows_what_import_exports_own_diff_shows(creator_a, company_a):
     from import_export.resources import Diff
 
-    from workflow_design.resources import TaskResource
+    from workflow_design.files.resources import TaskResource
 
     class StockDiff(TaskResource):
         def get_diff_class(self):
@@ -452,7 +452,7 @@ def test_real_import_reports_counts_without_the_preview_diff(creator_a, company_
 
 
 def test_file_written_in_batches_reports_the_errors_of_every_batch_at_their_rows(creator_a, company_a):
-    from workflow_design.resources import TaskResource
+    from workflow_design.files.resources import TaskResource
 
     class SevenRowBatches(TaskResource):
         rows_a_batch = 7

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ticketflower.testing.factories import CompanyRoleFactory, TaskFactory, TicketFactory, WorkflowFactory
-from workflow_design import access, audit, services
+from workflow_design import access, services
 from workflow_design.models import AuditAction, AuditChannel, AuditEntry, TaskDefinition, WorkflowDefinition
 from workflow_design.models import WorkflowTransition as Transition
+from workflow_design.services import audit
 
 pytestmark = pytest.mark.django_db
 

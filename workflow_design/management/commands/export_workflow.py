@@ -7,9 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from workflow_design import access
-from workflow_design.bundles import bundle_dumps, bundle_export, of_company
-
-from ._transfer import acting_user, company_by_slug
+from workflow_design.files.bundles import bundle_dumps, bundle_export, of_company
+from workflow_design.management.commands._transfer import acting_user, company_by_slug
 
 
 class Command(BaseCommand):

@@ -8,12 +8,11 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from ticketflower import uploads
-from workflow_design.audit import audit_channel
-from workflow_design.bundles import bundle_import
+from workflow_design.files import uploads
+from workflow_design.files.bundles import bundle_import
+from workflow_design.management.commands._transfer import acting_user, company_by_slug
 from workflow_design.models import AuditChannel
-
-from ._transfer import acting_user, company_by_slug
+from workflow_design.services.audit import audit_channel
 
 
 class Command(BaseCommand):

@@ -28,8 +28,8 @@ from django.utils.translation import gettext, ngettext
 from django_jsonform.utils import normalize_schema
 from django_jsonform.widgets import JSONFormWidget
 
-from .field_schemas import FIELD_LIST_EDITOR_SCHEMA
-from .structured_fields import EXT_REF_EDITOR_SCHEMA, LAYOUT_EDITOR_SCHEMA
+from workflow_design.rules.field_schemas import FIELD_LIST_EDITOR_SCHEMA
+from workflow_design.rules.structured_fields import EXT_REF_EDITOR_SCHEMA, LAYOUT_EDITOR_SCHEMA
 
 EDITOR_SCHEMAS: dict[str, dict[str, Any]] = {
     "field_list": normalize_schema(FIELD_LIST_EDITOR_SCHEMA),

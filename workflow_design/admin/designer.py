@@ -32,19 +32,8 @@ from django.utils.translation import gettext_lazy as _
 
 from users import access as user_access
 from users.models import Company
-
-from . import access, services
-from .admin_access import DesignModelAdmin, scoped_choices
-from .admin_lifecycle import WorkflowLifecycleAdminMixin
-from .admin_transfer import (
-    TaskTransferAdminMixin,
-    TicketTransferAdminMixin,
-    TransitionTransferAdminMixin,
-    WorkflowTransferAdminMixin,
-)
-from .diagram import workflow_diagram_svg
-from .field_schemas import field_list_errors, field_list_to_json_schema
-from .forms import (
+from workflow_design import access, services
+from workflow_design.admin.forms import (
     TaskDefinitionForm,
     TaskRefs,
     TicketDefinitionForm,
@@ -52,8 +41,24 @@ from .forms import (
     WorkflowDefinitionForm,
     WorkflowTransitionForm,
 )
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from .widgets import EDITOR_SCHEMAS, PYTHON_WIDGETS, RowSelect, SharedSchemaJSONFormWidget, column_renderer
+from workflow_design.admin.lifecycle import WorkflowLifecycleAdminMixin
+from workflow_design.admin.scoping import DesignModelAdmin, scoped_choices
+from workflow_design.admin.transfer import (
+    TaskTransferAdminMixin,
+    TicketTransferAdminMixin,
+    TransitionTransferAdminMixin,
+    WorkflowTransferAdminMixin,
+)
+from workflow_design.admin.widgets import (
+    EDITOR_SCHEMAS,
+    PYTHON_WIDGETS,
+    RowSelect,
+    SharedSchemaJSONFormWidget,
+    column_renderer,
+)
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.rules.diagram import workflow_diagram_svg
+from workflow_design.rules.field_schemas import field_list_errors, field_list_to_json_schema
 
 SAVE_ERRORS = "designer_save_errors"
 # Task columns a page opened for editing does not show outside the task's own row.

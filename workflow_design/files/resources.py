@@ -19,12 +19,17 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import Format
 from import_export.results import RowResult
 
-from ticketflower import uploads
 from users import access as user_access
-
-from . import access, services
-from .bundles import TASK_KEYS, TRANSITION_KEYS, of_company
-from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design import access, services
+from workflow_design.files import uploads
+from workflow_design.files.bundles import TASK_KEYS, TRANSITION_KEYS, of_company
+from workflow_design.models import (
+    DefinitionStatus,
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+)
 
 # Columns that hold a JSON value: JSON text in CSV/XLSX cells, native JSON in JSON files.
 JSON_COLUMNS = frozenset(
@@ -36,7 +41,7 @@ JSON_COLUMNS = frozenset(
 
 
 class _SafeFormat(Format):
-    """Reads bytes through `ticketflower.uploads` (size caps, encodings, messages), never text.
+    """Reads bytes through `workflow_design.files.uploads` (size caps, encodings, messages), never text.
 
     Each format defines `read_rows(data: bytes) -> (headers, rows)` with its reader.
     """

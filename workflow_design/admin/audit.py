@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .access import audit_entries_for
-from .models import AuditEntry
+from workflow_design.access import audit_entries_for
+from workflow_design.models import AuditEntry
 
 
 @admin.register(AuditEntry)

@@ -23,10 +23,9 @@ from guardian.admin import GuardedModelAdmin, GuardedModelAdminMixin
 
 from users import access as user_access
 from users.models import Company, CompanyRole, User
-
-from . import access
-from .access import audit_entries_of
-from .models import (
+from workflow_design import access
+from workflow_design.access import audit_entries_of
+from workflow_design.models import (
     DefinitionStatus,
     TaskDefinition,
     TicketDefinition,

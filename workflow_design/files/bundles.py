@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from users import access as user_access
 from users.models import Company, CompanyRole
 from users.services import company_role_create
-
-from . import access, services
-from .models import TaskDefinition, WorkflowDefinition
+from workflow_design import access, services
+from workflow_design.models import TaskDefinition, WorkflowDefinition
 
 BUNDLE_FORMAT = "ticketflower.workflow-bundle"
 BUNDLE_FORMAT_VERSION = 1

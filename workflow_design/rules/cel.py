@@ -27,7 +27,7 @@ import lark
 from celpy import celtypes
 from django.utils.translation import gettext as _
 
-from .field_schemas import BOOLEAN, CHOICE, INTEGER, MULTIPLE_CHOICE, NUMBER, fields_by_name
+from workflow_design.rules.field_schemas import BOOLEAN, CHOICE, INTEGER, MULTIPLE_CHOICE, NUMBER, fields_by_name
 
 ROOTS = ("ticket", "workflow", "output")
 

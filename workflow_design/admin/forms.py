@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django_jsonform.widgets import JSONFormWidget
 
 from ticketflower.forms import ServerScopedModelForm
-
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from .structured_fields import role_access_editor_schema
-from .widgets import SharedSchemaJSONFormWidget, TaskReferenceInput
+from workflow_design.admin.widgets import SharedSchemaJSONFormWidget, TaskReferenceInput
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.rules.structured_fields import role_access_editor_schema
 
 
 class JSONListField(forms.JSONField):

@@ -15,11 +15,10 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 
 from users.access import company_roles_of
-
-from .cel import ConditionChecker, WorkflowConditionScopes, condition_field_references
-from .field_schemas import field_list_errors, field_names
-from .models import TicketDefinition, WorkflowDefinition
-from .structured_fields import layout_errors, role_access_errors
+from workflow_design.models import TicketDefinition, WorkflowDefinition
+from workflow_design.rules.cel import ConditionChecker, WorkflowConditionScopes, condition_field_references
+from workflow_design.rules.field_schemas import field_list_errors, field_names
+from workflow_design.rules.structured_fields import layout_errors, role_access_errors
 
 ERROR: Literal["error"] = "error"
 WARNING: Literal["warning"] = "warning"

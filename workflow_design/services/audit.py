@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from .models import AuditAction, AuditChannel, AuditEntry, definition_company_id
+from workflow_design.models import AuditAction, AuditChannel, AuditEntry, definition_company_id
 
 _channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default=AuditChannel.CODE)
 

@@ -28,10 +28,9 @@ from rest_framework.settings import api_settings
 
 from users import access as user_access
 from users.models import Company, CompanyRole
-
-from . import access
-from .field_schemas import FIELD_TYPES, field_list_to_json_schema
-from .models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design import access
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.rules.field_schemas import FIELD_TYPES, field_list_to_json_schema
 
 MAX_JSON_DEPTH = 20
 

@@ -15,9 +15,7 @@ from django.utils.translation import gettext as _
 
 from users.models import Company
 from users.services import company_ensure_groups
-
-from . import audit
-from .models import (
+from workflow_design.models import (
     AuditAction,
     DefinitionStatus,
     TaskDefinition,
@@ -25,6 +23,7 @@ from .models import (
     WorkflowDefinition,
     WorkflowTransition,
 )
+from workflow_design.services import audit
 
 GRANTED_ACTIONS = ("view", "change", "delete")
 

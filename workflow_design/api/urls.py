@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import apis
+from workflow_design.api import views as apis
 
 router = DefaultRouter()
 router.register("workflows", apis.WorkflowViewSet, basename="workflow")

@@ -17,10 +17,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit
-from .field_schemas import fields_by_name
-from .linting import Finding, lint_errors, lint_workflow
-from .models import (
+from workflow_design.models import (
     AuditAction,
     DefinitionStatus,
     TaskDefinition,
@@ -28,7 +25,9 @@ from .models import (
     WorkflowDefinition,
     WorkflowTransition,
 )
-from .services import definitions_grant_company_access
+from workflow_design.rules.field_schemas import fields_by_name
+from workflow_design.rules.linting import Finding, lint_errors, lint_workflow
+from workflow_design.services import audit, definitions_grant_company_access
 
 
 class LintRefused(ValidationError):

@@ -8,10 +8,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from ticketflower.timestamps import TimeStampedModel
 from users.models import Company, CompanyRole
-
-from .cel import condition_errors
-from .field_schemas import field_list_errors, field_names
-from .structured_fields import ext_ref_errors, layout_errors, role_access_errors
+from workflow_design.rules.cel import condition_errors
+from workflow_design.rules.field_schemas import field_list_errors, field_names
+from workflow_design.rules.structured_fields import ext_ref_errors, layout_errors, role_access_errors
 
 
 class DefinitionStatus(models.TextChoices):

@@ -17,8 +17,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .cel import ConditionEvaluationError, condition_field_references, evaluate_condition
-from .field_schemas import (
+from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.rules.cel import ConditionEvaluationError, condition_field_references, evaluate_condition
+from workflow_design.rules.field_schemas import (
     BOOLEAN,
     CHOICE,
     DATE,
@@ -31,7 +32,6 @@ from .field_schemas import (
     coerce_default,
     fields_by_name,
 )
-from .models import TaskDefinition, WorkflowDefinition, WorkflowTransition
 
 ENDED, STUCK, LOOP = "ended", "stuck", "loop"
 

@@ -24,7 +24,7 @@ from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import SugiyamaLayout
 from grandalf.utils import Poset
 
-from .models import WorkflowDefinition
+from workflow_design.models import WorkflowDefinition
 
 BOX_W, BOX_H = 200, 48
 TERMINAL_W, TERMINAL_H = 90, 34

@@ -17,10 +17,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, lifecycle
-from .dry_run import DryRunForm, workflow_dry_run
-from .linting import ERROR, WARNING, highlighted_task_ids, lint_workflow
-from .models import DefinitionStatus, WorkflowDefinition
+from workflow_design import access
+from workflow_design.models import DefinitionStatus, WorkflowDefinition
+from workflow_design.rules.dry_run import DryRunForm, workflow_dry_run
+from workflow_design.rules.linting import ERROR, WARNING, highlighted_task_ids, lint_workflow
+from workflow_design.services import lifecycle
 
 TEMPLATES = "admin/workflow_design/lifecycle/"
 

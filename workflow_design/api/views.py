@@ -31,10 +31,8 @@ from users.apis import (
     drf_errors,
     error_codes,
 )
-
-from . import access, services
-from .models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
-from .serializers import (
+from workflow_design import access, services
+from workflow_design.api.serializers import (
     BundleImportQuerySerializer,
     BundleImportResultSerializer,
     BundleUploadSerializer,
@@ -47,6 +45,13 @@ from .serializers import (
     TransitionSerializer,
     WorkflowCreateSerializer,
     WorkflowSerializer,
+)
+from workflow_design.models import (
+    DefinitionStatus,
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
 )
 
 # Refusals that mean "the definition is not in a state that allows this": 409 Conflict.
@@ -288,7 +293,7 @@ class DefinitionViewSet(viewsets.ModelViewSet):
 
 
 def _lint_report(workflow):
-    from .linting import lint_workflow
+    from workflow_design.rules.linting import lint_workflow
 
     findings = [finding.as_dict() for finding in lint_workflow(workflow)]
     errors = sum(1 for f in findings if f["level"] == "error")
@@ -310,7 +315,7 @@ def _read_bundle_upload(upload):
     if len(data) > limit:
         raise serializers.ValidationError({"file": [_("The file is larger than %(limit)d bytes.") % {"limit": limit}]})
     try:
-        from ticketflower.uploads import UploadRefused, safe_json_loads
+        from workflow_design.files.uploads import UploadRefused, safe_json_loads
     except ImportError:  # pragma: no cover - older checkouts
         import json
 
@@ -368,7 +373,7 @@ class WorkflowViewSet(DefinitionViewSet):
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None, **kwargs):
-        from .lifecycle import workflow_publish
+        from workflow_design.services.lifecycle import workflow_publish
 
         workflow = self.get_object()
         try:
@@ -393,7 +398,7 @@ class WorkflowViewSet(DefinitionViewSet):
     )
     @action(detail=True, methods=["post"], url_path="new-version")
     def new_version(self, request, pk=None, **kwargs):
-        from .lifecycle import workflow_new_version
+        from workflow_design.services.lifecycle import workflow_new_version
 
         workflow = self.get_object()
         try:
@@ -424,7 +429,7 @@ class WorkflowViewSet(DefinitionViewSet):
     )
     @action(detail=True, methods=["get"])
     def bundle(self, request, pk=None, **kwargs):
-        from .bundles import bundle_export
+        from workflow_design.files.bundles import bundle_export
 
         return Response(bundle_export(workflow=self.get_object()))
 
@@ -443,7 +448,7 @@ class WorkflowViewSet(DefinitionViewSet):
     )
     @action(detail=False, methods=["post"], url_path="import-bundle", filterset_class=None)
     def import_bundle(self, request, **kwargs):
-        from .bundles import bundle_import
+        from workflow_design.files.bundles import bundle_import
 
         options = BundleImportQuerySerializer(data=request.query_params)
         options.is_valid(raise_exception=True)

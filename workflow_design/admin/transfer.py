@@ -24,12 +24,11 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
-from ticketflower import uploads
 from users import access as user_access
-
-from . import access
-from .bundles import bundle_dumps, bundle_export, bundle_filename, bundle_import
-from .resources import (
+from workflow_design import access
+from workflow_design.files import uploads
+from workflow_design.files.bundles import bundle_dumps, bundle_export, bundle_filename, bundle_import
+from workflow_design.files.resources import (
     FILE_FORMATS,
     FORMATS_BY_EXTENSION,
     TaskResource,
