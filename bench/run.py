@@ -534,7 +534,7 @@ def run_import(make_resource, csv_bytes: bytes, user, *, trace_memory: bool = Fa
     """One import of the file, rolled back afterwards so every run starts from the same data."""
     from django.db import connection, transaction
 
-    from workflow_design.files.resources import SafeCSV
+    from workflow_design.files.formats import SafeCSV
 
     dataset = SafeCSV().create_dataset(csv_bytes)
     resource = make_resource()
@@ -642,7 +642,8 @@ def row_errors_check(user, company, workflows) -> Row:
 def measure_bundles(report: Report, data: dict) -> None:
     from django.db import connection
 
-    from workflow_design.files.bundles import bundle_export, bundle_import
+    from workflow_design.files.bundles import bundle_export
+    from workflow_design.services.bundle_import import bundle_import
 
     rows = report.section("3. bundle import (dry run)")
     counts = {}

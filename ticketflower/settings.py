@@ -120,6 +120,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"ticketflower-test-{os.getpid()}.sqlite3")
     }
 
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Workflow diagrams already drawn, each under a digest of everything it shows, so a kept
+    # drawing never goes stale and needs no timeout. A 1,000-task drawing is about a megabyte:
+    # each process keeps the 16 used last (a cull frequency equal to the limit drops one at a time).
+    "diagrams": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "diagrams",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 16, "CULL_FREQUENCY": 16},
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
@@ -188,6 +201,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The services' and the policy's refusals (Django's ValidationError, PermissionDenied) as API errors.
+    "EXCEPTION_HANDLER": "ticketflower.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_THROTTLE_RATE", "10/min")},
 }
 SIMPLE_JWT = {

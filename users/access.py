@@ -1,7 +1,7 @@
 """The access layer for companies, users and company roles.
 
-The only place (with `workflow_design.access`) that scopes rows by company. Views, forms,
-admin choice lists, the API and import resources read through these functions.
+The only place (with the design app's own access layer) that scopes rows by company. Views,
+forms, admin choice lists, the API and import resources read through these functions.
 """
 
 from __future__ import annotations

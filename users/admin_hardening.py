@@ -4,6 +4,9 @@ Django checks an object's existence before the user's permission in some views (
 change), so a user without access could tell an existing id (403) from a missing one (a
 redirect). Wrapped here, a user without access gets the same 403 for every id, and a user
 with access gets 404 for a missing one.
+
+An app whose admins already answer this way says so in its AppConfig
+(`admin_refuses_uniformly = True`) and is left as it is.
 """
 
 from django.contrib import admin
@@ -11,7 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-OWN_APPS = {"users", "workflow_design"}
+
+def refuses_uniformly(model) -> bool:
+    """Whether the model's app declares that its admins refuse uniformly themselves."""
+    return bool(getattr(model._meta.app_config, "admin_refuses_uniformly", False))
 
 
 class UniformRefusalMixin:
@@ -37,7 +43,7 @@ class UniformRefusalMixin:
 
 def harden_other_admins(site: admin.AdminSite) -> None:
     for model, model_admin in list(site._registry.items()):
-        if model._meta.app_label in OWN_APPS or isinstance(model_admin, UniformRefusalMixin):
+        if refuses_uniformly(model) or isinstance(model_admin, UniformRefusalMixin):
             continue
         hardened = type(f"Uniform{type(model_admin).__name__}", (UniformRefusalMixin, type(model_admin)), {})
         site.unregister(model)

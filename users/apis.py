@@ -7,21 +7,20 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.views import LoginView as SessionLoginView
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.forms import EmailField, EmailInput
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, parsers, permissions, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, parsers, permissions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.views import TokenRefreshView
+
+from ticketflower.api_errors import ERROR_400, ERROR_401, ERROR_403, ERROR_429, DetailSerializer
 
 from . import roles, services
 from .authentication import RevocableJWTAuthentication
@@ -57,47 +56,6 @@ class RevocableJWTScheme(SimpleJWTScheme):
 
 # JWT first, then the browsable API's session (CSRF-checked), as in settings.
 API_AUTHENTICATION = [RevocableJWTAuthentication, SessionAuthentication]
-
-
-def drf_errors(exc: DjangoValidationError, rename: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """A django ValidationError as DRF's field → messages dict (`__all__` → non_field_errors)."""
-    rename = rename or {}
-    if hasattr(exc, "error_dict"):
-        result: dict[str, list[str]] = {}
-        for field, errors in exc.error_dict.items():
-            key = api_settings.NON_FIELD_ERRORS_KEY if field in (NON_FIELD_ERRORS, None) else field
-            key = rename.get(key, key)
-            result.setdefault(key, []).extend(message for error in errors for message in error.messages)
-        return result
-    return {api_settings.NON_FIELD_ERRORS_KEY: list(exc.messages)}
-
-
-def error_codes(exc: DjangoValidationError) -> set[str]:
-    if hasattr(exc, "error_dict"):
-        return {error.code for errors in exc.error_dict.values() for error in errors if error.code}
-    return {error.code for error in exc.error_list if error.code}
-
-
-# --- error shapes for the schema -----------------------------------------------------------
-
-DetailSerializer = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
-FieldErrorsSerializer = inline_serializer(
-    "FieldErrors",
-    {
-        "non_field_errors": serializers.ListField(child=serializers.CharField(), required=False),
-        "field_name": serializers.ListField(
-            child=serializers.CharField(), required=False, help_text=_("One list of messages per field at fault.")
-        ),
-    },
-)
-ERROR_400 = OpenApiResponse(FieldErrorsSerializer, description=_("Invalid input: messages per field."))
-ERROR_401 = OpenApiResponse(DetailSerializer, description=_("Not authenticated, or the token is invalid."))
-ERROR_403 = OpenApiResponse(DetailSerializer, description=_("The user's role does not allow this."))
-ERROR_404 = OpenApiResponse(DetailSerializer, description=_("Not found (or not visible to the user)."))
-ERROR_409 = OpenApiResponse(
-    FieldErrorsSerializer, description=_("The definition is published and read-only; create a new version.")
-)
-ERROR_429 = OpenApiResponse(DetailSerializer, description=_("Too many failed logins; try again later."))
 
 
 # --- login -------------------------------------------------------------------------------
@@ -272,8 +230,9 @@ class CreateCompanyView(APIView):
 
     permission_classes = [IsPlatformSuperuser]
     parser_classes = API_PARSERS
-
     authentication_classes = API_AUTHENTICATION
+    # The services' refusals name the user's fields; this input names them after the admin.
+    api_field_names = {"email": "admin_email", "full_name": "admin_full_name"}
 
     @extend_schema(
         tags=["companies"],
@@ -287,20 +246,15 @@ class CreateCompanyView(APIView):
         system_roles = [roles.COMPANY_ADMIN]
         if data["admin_is_workflow_creator"]:
             system_roles.append(roles.WORKFLOW_CREATOR)
-        try:
-            with transaction.atomic():
-                company = services.company_create(name=data["name"], slug=data["slug"])
-                admin = services.user_create(
-                    email=data["admin_email"],
-                    password=data["admin_password"],
-                    company=company,
-                    full_name=data["admin_full_name"],
-                    is_staff=True,
-                    system_roles=system_roles,
-                )
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                drf_errors(exc, rename={"email": "admin_email", "full_name": "admin_full_name"})
+        with transaction.atomic():
+            company = services.company_create(name=data["name"], slug=data["slug"])
+            admin = services.user_create(
+                email=data["admin_email"],
+                password=data["admin_password"],
+                company=company,
+                full_name=data["admin_full_name"],
+                is_staff=True,
+                system_roles=system_roles,
             )
         body = CompanyCreatedSerializer({"company": company, "admin": admin}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -6,16 +6,13 @@ class UsersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "users"
     verbose_name = _("Users and companies")
+    # Its admins answer a hidden object and a missing one alike (see `admin_hardening`).
+    admin_refuses_uniformly = True
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        post_migrate.connect(_ensure_system_roles, dispatch_uid="users_ensure_system_roles")
+        from users import signals
 
-
-def _ensure_system_roles(sender, app_config=None, using="default", **kwargs) -> None:
-    # After the last app's permissions exist (post_migrate runs per app, workflow_design last).
-    if app_config is not None and app_config.label == "workflow_design":
-        from .services import system_roles_ensure
-
-        system_roles_ensure()
+        # Sent for this app after its permissions are made (`migrate`, and `flush` in tests).
+        post_migrate.connect(signals.system_roles_after_migrate, sender=self, dispatch_uid="users_ensure_system_roles")

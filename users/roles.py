@@ -4,8 +4,6 @@ WORKFLOW_CREATOR = "workflow_creator"
 COMPANY_ADMIN = "company_admin"
 SYSTEM_ROLES = (WORKFLOW_CREATOR, COMPANY_ADMIN)
 
-# The design models whose model permissions a workflow creator holds.
-DESIGN_MODELS = ("workflowdefinition", "taskdefinition", "workflowtransition", "ticketdefinition")
 # The users-app models a company admin manages (inside their own company only).
 COMPANY_ADMIN_MODELS = ("user", "companyrole")
 

@@ -114,24 +114,21 @@ def company_role_create(*, company: Company, name: str, slug: str, description: 
 
 @transaction.atomic
 def system_roles_ensure() -> None:
-    """Create the system-role groups with their model permissions (idempotent).
+    """Create the system-role groups, and the company admin's model permissions (idempotent).
 
     The data migration creates them once; this runs after every `migrate` and `flush` too, so
-    a database emptied by `flush` (as transactional tests do) gets them back.
+    a database emptied by `flush` (as transactional tests do) gets them back. The apps whose
+    models a role works on give the role their own permissions (`workflow_creator`: the design
+    app's).
     """
     from django.contrib.auth.models import Permission
 
-    from .roles import COMPANY_ADMIN, COMPANY_ADMIN_MODELS, DESIGN_MODELS
+    from .roles import COMPANY_ADMIN, COMPANY_ADMIN_MODELS, SYSTEM_ROLES
 
-    wanted = {
-        WORKFLOW_CREATOR: Permission.objects.filter(
-            content_type__app_label="workflow_design", content_type__model__in=DESIGN_MODELS
-        ),
-        COMPANY_ADMIN: Permission.objects.filter(
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in SYSTEM_ROLES}
+    groups[COMPANY_ADMIN].permissions.add(
+        *Permission.objects.filter(
             content_type__app_label="users",
             codename__in=[f"{a}_{m}" for m in COMPANY_ADMIN_MODELS for a in ("add", "change", "delete", "view")],
-        ),
-    }
-    for name, permissions in wanted.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*permissions)
+        )
+    )

@@ -6,6 +6,15 @@ class WorkflowDesignConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "workflow_design"
     verbose_name = _("Workflow design")
+    # Its admins answer a hidden object and a missing one alike (`users.admin_hardening`
+    # wraps the admins of apps that do not).
+    admin_refuses_uniformly = True
 
     def ready(self) -> None:
-        from workflow_design import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from workflow_design import signals
+
+        # Sent for this app after its permissions are made: the creator role gets them, and
+        # rows a data migration made get their grants.
+        post_migrate.connect(signals.after_migrate, sender=self, dispatch_uid="workflow_design_after_migrate")

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ticketflower.testing.factories import simple_workflow
-from workflow_design.files.bundles import bundle_export, bundle_import
+from workflow_design.files.bundles import bundle_export
 from workflow_design.models import AuditEntry, TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
+from workflow_design.services.bundle_import import bundle_import
 
 EXAMPLES = settings(
     max_examples=25,

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from ticketflower.renderers import FastJSONRenderer
 from ticketflower.testing.factories import TaskFactory, TicketFactory, TransitionFactory, simple_workflow
-from workflow_design.api.views import DefinitionViewSet
+from workflow_design.api.base import DefinitionViewSet
 
 SAMPLES = {
     "text": {"plain": "a", "unicode": "ünïcode ✓ 漢字", "separators": "line\u2028para\u2029end", "html": "<b>&</b>"},

@@ -1,7 +1,11 @@
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from ticketflower.testing.factories import TEST_PASSWORD, UserFactory
+from users.admin_hardening import UniformRefusalMixin
+from users.models import Company, User
 
 
 @pytest.mark.django_db
@@ -75,3 +79,20 @@ def test_password_change_uses_django_form(client, company_admin_a):
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.check_password("N3w-pass-word!")
+
+
+def test_admins_of_apps_without_uniform_refusals_are_wrapped():
+    assert isinstance(admin.site.get_model_admin(Group), UniformRefusalMixin)
+    # The users app declares its admins refuse uniformly themselves: they are left as they are.
+    assert not isinstance(admin.site.get_model_admin(Company), UniformRefusalMixin)
+    assert not isinstance(admin.site.get_model_admin(User), UniformRefusalMixin)
+
+
+@pytest.mark.django_db
+def test_wrapped_admin_refuses_existing_and_missing_ids_alike(client, creator_a):
+    client.force_login(creator_a)
+    existing = Group.objects.get(name="workflow_creator")
+    for view in ("change", "history", "delete"):
+        found = client.get(reverse(f"admin:auth_group_{view}", args=[existing.pk]))
+        missing = client.get(reverse(f"admin:auth_group_{view}", args=[existing.pk + 10_000]))
+        assert (found.status_code, missing.status_code) == (403, 403), view

@@ -360,3 +360,13 @@ def test_bearer_token_costs_one_user_query_and_no_token_table_lookup(api, creato
     sql = [q["sql"] for q in bearer.captured_queries]
     assert len(sql) == len(baseline.captured_queries) + 1, sql
     assert not any("token_blacklist" in q for q in sql)
+
+
+def test_create_company_password_like_the_admins_email_is_refused_at_the_field(api, superuser):
+    api.force_authenticate(superuser)
+    body = {**NEW_COMPANY, "admin_email": "gina.gamma@gamma.example", "admin_password": "gina.gamma@gamma.example1"}
+    response = api.post("/api/create-company/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["admin_password"]
+    assert "too similar" in response.json()["admin_password"][0]
+    assert not Company.objects.filter(slug="gamma").exists()

@@ -1,18 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
-from users.roles import COMPANY_ADMIN, WORKFLOW_CREATOR
-
-
-@pytest.mark.django_db
-def test_workflow_creator_group_has_design_model_permissions():
-    group = Group.objects.get(name=WORKFLOW_CREATOR)
-    codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
-    for model in ("workflowdefinition", "taskdefinition", "workflowtransition", "ticketdefinition"):
-        for action in ("add", "change", "delete", "view", "import", "export"):
-            assert ("workflow_design", f"{action}_{model}") in codenames
-    assert ("workflow_design", "publish_workflowdefinition") in codenames
-    assert not any(app == "users" for app, _ in codenames)
+from users.roles import COMPANY_ADMIN, SYSTEM_ROLES
 
 
 @pytest.mark.django_db
@@ -22,4 +12,12 @@ def test_company_admin_group_manages_users_and_roles_only():
     assert ("users", "change_user") in codenames
     assert ("users", "add_companyrole") in codenames
     assert ("users", "change_company") not in codenames
-    assert not any(app == "workflow_design" for app, _ in codenames)
+    assert {app for app, _ in codenames} == {"users"}
+
+
+@pytest.mark.django_db
+def test_system_roles_come_back_after_migrate():
+    Group.objects.filter(name__in=SYSTEM_ROLES).delete()
+    call_command("migrate", verbosity=0)
+    assert set(Group.objects.filter(name__in=SYSTEM_ROLES).values_list("name", flat=True)) == set(SYSTEM_ROLES)
+    assert Group.objects.get(name=COMPANY_ADMIN).permissions.filter(codename="change_user").exists()

@@ -7,7 +7,6 @@ so it can point at a task added in the same save (see `TaskRefs`).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -54,7 +53,9 @@ class SaveErrorsMixin:
     def add_service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
             for field, errors in error.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+                # A field the form does not show (a part's workflow) gets it at the top.
+                shown = field in self.fields and not self.fields[field].widget.is_hidden
+                self.add_error(field if shown else None, errors)
         else:
             self.add_error(None, error.error_list)
 
@@ -280,9 +281,8 @@ class TransitionRowForm(SaveErrorsMixin, forms.ModelForm):
 
 
 class TicketDefinitionForm(SaveErrorsMixin, ServerScopedModelForm):
-    # When the page was opened (the stored `updated_at`, exactly): the save is refused if
-    # someone saved since. Text rather than a date field, so no time-zone or precision is lost.
-    opened_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The revision the page was opened at: the save is refused if someone saved since.
+    opened_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = TicketDefinition
@@ -314,16 +314,7 @@ class TicketDefinitionForm(SaveErrorsMixin, ServerScopedModelForm):
     def __init__(self, *args, role_choices: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.fields["opened_at"].initial = self.instance.updated_at.isoformat()
+            self.fields["opened_revision"].initial = self.instance.revision
         field = self.fields.get("company_role_access")
         if field is not None:
             field.widget = JSONFormWidget(schema=role_access_editor_schema(role_choices or []))
-
-    def clean_opened_at(self) -> datetime | None:
-        value = self.cleaned_data.get("opened_at")
-        if not value:
-            return None
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise forms.ValidationError(_("Reload the page: it was opened with an unreadable marker.")) from None

@@ -3,7 +3,8 @@
 The change page gets the linter's findings (and the ids of the tasks at fault, which the
 diagram marks). Publish, new version and archive are changelist actions and, on the change
 page, links to a confirmation page that lists the findings first, as Django's own delete does.
-Every extra page reads the workflow through the access layer: another company's id is a 404.
+Each step asks the permission policy (publish, archive, new version; view for the dry run and
+the comparison); a workflow the user may not see is a plain 404, as another company's id is.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflow_design import access
-from workflow_design.models import DefinitionStatus, WorkflowDefinition
-from workflow_design.rules.dry_run import DryRunForm, workflow_dry_run
+from workflow_design.admin.dry_run_form import DryRunForm
+from workflow_design.fast.admin_request_memo import policy_allows
+from workflow_design.models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition
+from workflow_design.policy import Action, policy_for, workflow_policy
+from workflow_design.rules.compare import workflow_compare
+from workflow_design.rules.dry_run import workflow_dry_run
 from workflow_design.rules.linting import ERROR, WARNING, highlighted_task_ids, lint_workflow
 from workflow_design.services import lifecycle
 
@@ -30,8 +34,8 @@ def _refusal_text(workflow: WorkflowDefinition, exc: ValidationError) -> str:
     return _("%(workflow)s: %(reasons)s") % {"workflow": workflow, "reasons": " ".join(exc.messages)}
 
 
-def _run_on_each(modeladmin, request, queryset, *, need: str, service, done_message) -> None:
-    """Run one lifecycle service per selected workflow; report what went through and what not."""
+def _run_on_each(modeladmin, request, queryset, *, need: Action, service, done_message) -> None:
+    """Run one lifecycle service per selected workflow the policy allows; report what went through and what not."""
     done, refused = [], []
     for workflow in modeladmin.lifecycle_targets(request, queryset, need):
         try:
@@ -49,7 +53,7 @@ def publish_selected(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        need="change",
+        need=Action.PUBLISH,
         service=lifecycle.workflow_publish,
         done_message=_("Published: %(list)s."),
     )
@@ -61,7 +65,7 @@ def new_version_selected(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        need="view",
+        need=Action.NEW_VERSION,
         service=lifecycle.workflow_new_version,
         done_message=_("New draft versions: %(list)s."),
     )
@@ -73,13 +77,18 @@ def archive_selected(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        need="change",
+        need=Action.ARCHIVE,
         service=lifecycle.workflow_archive,
         done_message=_("Archived: %(list)s."),
     )
 
 
-LIFECYCLE_ACTIONS = (publish_selected, new_version_selected, archive_selected)
+# Each action, with the policy's action it needs.
+LIFECYCLE_ACTIONS = (
+    (publish_selected, Action.PUBLISH),
+    (new_version_selected, Action.NEW_VERSION),
+    (archive_selected, Action.ARCHIVE),
+)
 
 
 class WorkflowLifecycleAdminMixin:
@@ -88,18 +97,21 @@ class WorkflowLifecycleAdminMixin:
     # Actions ---------------------------------------------------------------------------------
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if access.can_design(request.user) and not self.is_lifecycle_popup(request):
-            for func in LIFECYCLE_ACTIONS:
+        if self.is_lifecycle_popup(request):
+            return actions
+        for func, action in LIFECYCLE_ACTIONS:
+            if workflow_policy.user_has_permission(request.user, action):
                 actions[func.__name__] = (func, func.__name__, func.short_description)
         return actions
 
     def is_lifecycle_popup(self, request) -> bool:
         return "_popup" in request.GET or "_popup" in request.POST
 
-    def lifecycle_targets(self, request, queryset, action: str):
-        """The selected workflows the user holds `action` on, through the access layer."""
+    def lifecycle_targets(self, request, queryset, action: Action):
+        """The selected workflows the policy lets the user do `action` on."""
         ids = list(queryset.values_list("pk", flat=True))
-        return list(access.workflows_for(request.user, action).filter(pk__in=ids).order_by("slug", "version"))
+        allowed = workflow_policy.instances_user_has_permission_for(request.user, action)
+        return list(allowed.filter(pk__in=ids).order_by("slug", "version"))
 
     def report_lifecycle(self, request, success: str, done: list[str], refused: list[str]) -> None:
         if done:
@@ -127,17 +139,27 @@ class WorkflowLifecycleAdminMixin:
     def lifecycle_url(self, name: str, *args) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
 
-    def lifecycle_object(self, request, object_id, action: str = "view") -> WorkflowDefinition:
-        """The workflow if the user may design and holds `action` on it; otherwise a plain 404."""
-        if not access.can_design(request.user):
-            raise Http404(_("Not found."))
+    def lifecycle_object(self, request, object_id, action: Action = Action.VIEW) -> WorkflowDefinition:
+        """The workflow, if the policy lets the user do `action` on it.
+
+        Asked in the policy's order: a user who may not do `action` at all is refused before
+        any row is looked up; a workflow they may not see is a plain 404; one they see but may
+        not do `action` on is refused.
+        """
+        user = request.user
+        workflow_policy.require(user, action)
         try:
-            obj = access.workflows_for(request.user, action).filter(pk=int(unquote(str(object_id)))).first()
+            pk = int(unquote(str(object_id)))
         except (TypeError, ValueError):
-            obj = None
-        if obj is None:
+            raise Http404(_("Not found.")) from None
+        obj = workflow_policy.instances_user_has_permission_for(user, action).filter(pk=pk).first()
+        if obj is not None:
+            return obj
+        seen = workflow_policy.instances_user_has_permission_for(user, Action.VIEW).filter(pk=pk).first()
+        if seen is None:
             raise Http404(_("Not found."))
-        return obj
+        workflow_policy.require(user, action, seen)
+        raise Http404(_("Not found."))  # the policy allowed it after all: the row changed meanwhile
 
     def lifecycle_context(self, request, obj: WorkflowDefinition, title: str, **extra):
         return {
@@ -153,13 +175,14 @@ class WorkflowLifecycleAdminMixin:
     def lifecycle_links(self, request, obj: WorkflowDefinition) -> dict:
         """Which lifecycle steps the change page offers for this workflow, with their URLs."""
         links = {"dry_run": self.lifecycle_url("dry_run", obj.pk)}
-        may_change = access.user_may(request.user, "change", obj)
-        if obj.status == DefinitionStatus.DRAFT and may_change:
-            links["publish"] = self.lifecycle_url("publish", obj.pk)
-        if obj.status != DefinitionStatus.DRAFT:
-            links["new_version"] = self.lifecycle_url("new_version", obj.pk)
-        if obj.status == DefinitionStatus.PUBLISHED and may_change:
-            links["archive"] = self.lifecycle_url("archive", obj.pk)
+        steps = {
+            "publish": (obj.status == DefinitionStatus.DRAFT, Action.PUBLISH),
+            "new_version": (obj.status != DefinitionStatus.DRAFT, Action.NEW_VERSION),
+            "archive": (obj.status == DefinitionStatus.PUBLISHED, Action.ARCHIVE),
+        }
+        for step, (in_state, action) in steps.items():
+            if in_state and policy_allows(request, workflow_policy, action, obj):
+                links[step] = self.lifecycle_url(step, obj.pk)
         return links
 
     # Change page -----------------------------------------------------------------------------
@@ -168,7 +191,8 @@ class WorkflowLifecycleAdminMixin:
         obj = self.get_object(request, unquote(object_id)) if object_id else None
         if obj is not None:
             findings = lint_workflow(obj)
-            others = lifecycle.workflow_other_versions(workflow=obj, visible=access.workflows_for(request.user))
+            visible = workflow_policy.instances_user_has_permission_for(request.user, Action.VIEW)
+            others = lifecycle.workflow_other_versions(workflow=obj, visible=visible)
             extra_context.update(
                 lint_findings=findings,
                 lint_error_count=sum(1 for f in findings if f.level == ERROR),
@@ -183,7 +207,7 @@ class WorkflowLifecycleAdminMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Publish, new version, archive -----------------------------------------------------------
-    def _confirm_or_run(self, request, object_id, *, step: str, action: str):
+    def _confirm_or_run(self, request, object_id, *, step: str, action: Action):
         obj = self.lifecycle_object(request, object_id, action)
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
         if request.method == "POST" and "confirm" in request.POST:
@@ -192,8 +216,6 @@ class WorkflowLifecycleAdminMixin:
                     lifecycle.workflow_publish(workflow=obj, user=request.user)
                     self.message_user(request, _("%(workflow)s is published.") % {"workflow": obj}, messages.SUCCESS)
                 elif step == "new_version":
-                    if not self.has_add_permission(request):
-                        raise Http404(_("Not found."))
                     created = lifecycle.workflow_new_version(workflow=obj, user=request.user)
                     self.message_user(
                         request, _("%(workflow)s is a new draft.") % {"workflow": created}, messages.SUCCESS
@@ -232,21 +254,21 @@ class WorkflowLifecycleAdminMixin:
         return TemplateResponse(request, f"{TEMPLATES}confirm.html", context)
 
     def publish_view(self, request, object_id):
-        return self._confirm_or_run(request, object_id, step="publish", action="change")
+        return self._confirm_or_run(request, object_id, step="publish", action=Action.PUBLISH)
 
     def new_version_view(self, request, object_id):
-        return self._confirm_or_run(request, object_id, step="new_version", action="view")
+        return self._confirm_or_run(request, object_id, step="new_version", action=Action.NEW_VERSION)
 
     def archive_view(self, request, object_id):
-        return self._confirm_or_run(request, object_id, step="archive", action="change")
+        return self._confirm_or_run(request, object_id, step="archive", action=Action.ARCHIVE)
 
     # Dry run and compare ---------------------------------------------------------------------
     def dry_run_view(self, request, object_id):
         obj = self.lifecycle_object(request, object_id)
-        tasks = list(access.tasks_for(request.user).filter(workflow=obj).order_by("position", "id"))
-        tickets = list(access.tickets_for(request.user).filter(workflow=obj).order_by("slug", "version"))
+        tasks = self._visible(request, TaskDefinition).filter(workflow=obj).order_by("position", "id")
+        tickets = self._visible(request, TicketDefinition).filter(workflow=obj).order_by("slug", "version")
         data = request.POST if request.method == "POST" else None
-        form = DryRunForm(data, workflow=obj, tasks=tasks, tickets=tickets)
+        form = DryRunForm(data, workflow=obj, tasks=list(tasks), tickets=list(tickets))
         result = None
         if data is not None and form.is_valid():
             result = workflow_dry_run(workflow=obj, **form.sample_values())
@@ -264,7 +286,7 @@ class WorkflowLifecycleAdminMixin:
         obj = self.lifecycle_object(request, object_id)
         other = self.lifecycle_object(request, other_id)
         old, new = (other, obj) if (other.version, other.pk) <= (obj.version, obj.pk) else (obj, other)
-        changes = lifecycle.workflow_compare(old=old, new=new)
+        changes = workflow_compare(old=old, new=new)
         context = self.lifecycle_context(
             request,
             obj,
@@ -274,3 +296,7 @@ class WorkflowLifecycleAdminMixin:
             changes=changes,
         )
         return TemplateResponse(request, f"{TEMPLATES}compare.html", context)
+
+    @staticmethod
+    def _visible(request, model):
+        return policy_for(model).instances_user_has_permission_for(request.user, Action.VIEW)

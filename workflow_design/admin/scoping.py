@@ -1,8 +1,9 @@
-"""The admin's side of the access layer: a base class every design-model admin uses.
+"""The admin's side of the permission policy: a base class every design-model admin uses.
 
-It routes querysets, object lookups, foreign-key choice lists and autocomplete through
-`workflow_design.access`, answers 404 for objects outside the user's reach, and keeps the
-guardian object-permissions page to the user's own company.
+Its querysets, object lookups, foreign-key choice lists and autocomplete read what
+`workflow_design.policy` lets the user view, and every `has_*_permission` hook asks the policy;
+objects outside the user's reach answer 404, and the guardian object-permissions page keeps to
+the object's own company.
 """
 
 from __future__ import annotations
@@ -11,41 +12,29 @@ from django import forms
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin, GuardedModelAdminMixin
+from guardian.admin import GuardedModelAdmin
 
 from users import access as user_access
 from users.models import Company, CompanyRole, User
-from workflow_design import access
 from workflow_design.access import audit_entries_of
+from workflow_design.fast.admin_request_memo import ObjectOncePerRequestMixin, policy_allows
 from workflow_design.models import (
-    DefinitionStatus,
     TaskDefinition,
     TicketDefinition,
     WorkflowDefinition,
     WorkflowTransition,
     definition_company_id,
 )
-
-ACCESS_QUERYSETS = {
-    WorkflowDefinition: access.workflows_for,
-    TaskDefinition: access.tasks_for,
-    WorkflowTransition: access.transitions_for,
-    TicketDefinition: access.tickets_for,
-}
-
-
-def definition_is_editable(obj) -> bool:
-    """Drafts are editable; a task or transition follows its workflow."""
-    holder = obj.workflow if isinstance(obj, TaskDefinition | WorkflowTransition) else obj
-    return holder.status == DefinitionStatus.DRAFT
+from workflow_design.policy import DENIED, POLICIES, Action, DefinitionPolicy, policy_for
 
 
 def _admin_link(obj) -> str:
@@ -83,8 +72,8 @@ def _deletion_cascade(model, pks: list) -> tuple[dict, list]:
 
 def scoped_choices(request, related_model):
     """The choice list for a foreign key to `related_model`, as seen by the request user."""
-    if related_model in ACCESS_QUERYSETS:
-        return ACCESS_QUERYSETS[related_model](request.user)
+    if related_model in POLICIES:
+        return policy_for(related_model).instances_user_has_permission_for(request.user, Action.VIEW)
     if related_model is CompanyRole:
         return user_access.company_roles_visible_to(request.user)
     if related_model is Company:
@@ -95,10 +84,19 @@ def scoped_choices(request, related_model):
 
 
 class ScopedAdminMixin:
-    """Reads through the access layer; answers 404 for anything else."""
+    """Reads what the policy lets the user view, asks it every permission question, and answers
+    404 for anything else."""
+
+    @property
+    def policy(self) -> DefinitionPolicy:
+        return policy_for(self.model)
+
+    def may(self, request, action: Action, obj=None) -> bool:
+        """The policy's answer for the request's user (kept for the request)."""
+        return policy_allows(request, self.policy, action, obj)
 
     def get_queryset(self, request):
-        return ACCESS_QUERYSETS[self.model](request.user)
+        return self.policy.instances_user_has_permission_for(request.user, Action.VIEW)
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another company's object and a missing one look the same: a plain 404.
@@ -110,61 +108,64 @@ class ScopedAdminMixin:
             kwargs["queryset"] = queryset
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def require(self, request, action: Action, obj=None) -> None:
+        """Refuse (403, with the policy's one message) unless the policy allows `action`."""
+        if not self.may(request, action, obj):
+            raise PermissionDenied(str(DENIED[action]))
+
     def has_module_permission(self, request):
-        return access.can_design(request.user)
+        return self.policy.user_has_permission(request.user, Action.VIEW)
 
     def has_view_permission(self, request, obj=None):
-        return access.can_design(request.user)
+        return self.may(request, Action.VIEW, obj)
 
     def has_add_permission(self, request, *args):
-        return access.can_design(request.user)
+        return self.may(request, Action.ADD)
 
+    # A published or archived definition opens read-only: that is its state, not a permission
+    # (the services refuse to write it whoever asks).
     def has_change_permission(self, request, obj=None):
-        if not access.can_design(request.user):
-            return False
-        # A published or archived definition opens read-only; the service refuses it too.
-        return obj is None or (definition_is_editable(obj) and access.user_may(request.user, "change", obj))
+        return (obj is None or obj.is_editable) and self.may(request, Action.CHANGE, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if not access.can_design(request.user):
-            return False
-        return obj is None or (definition_is_editable(obj) and access.user_may(request.user, "delete", obj))
+        return (obj is None or obj.is_editable) and self.may(request, Action.DELETE, obj)
 
 
-class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
+class DesignModelAdmin(ObjectOncePerRequestMixin, ScopedAdminMixin, GuardedModelAdmin):
     """Base for the four design-model admins."""
 
     # Guardian's template links "Object permissions" for everyone; ours only when allowed.
     change_form_template = "admin/workflow_design/design_change_form.html"
 
-    # The guardian object-permissions page ("<id>/permissions/") is for platform and company
-    # admins; it never offers or accepts a user or group of another company.
+    # The guardian object-permissions page ("<id>/permissions/") is for whom the policy lets
+    # grant; it never offers or accepts a user or group of another company.
     def _may_manage_object_permissions(self, request, obj) -> bool:
-        user = request.user
-        return bool(user.is_active and (user.is_superuser or (user.is_company_admin and access.can_design(user))))
+        return self.may(request, Action.GRANT, obj)
 
-    def obj_perms_manage_view(self, request, object_pk):
+    def _object_to_grant_on(self, request, object_pk):
+        """The object of a permissions page, asked in the policy's order: refused before any row
+        is looked up, then not found, then refused for this row."""
+        self.require(request, Action.GRANT)
         obj = self.get_object(request, object_pk)
         if obj is None:
             raise Http404(_("Not found."))
-        if not self._may_manage_object_permissions(request, obj):
-            raise Http404(_("Not found."))
+        self.require(request, Action.GRANT, obj)
+        return obj
+
+    def obj_perms_manage_view(self, request, object_pk):
+        obj = self._object_to_grant_on(request, object_pk)
         # The select forms below are built by guardian without the object; they read it here.
         request.permissions_object = obj
         return super().obj_perms_manage_view(request, object_pk)
 
     def obj_perms_manage_user_view(self, request, object_pk, user_id):
-        obj = self.get_object(request, object_pk)
-        if obj is None or not self._may_manage_object_permissions(request, obj):
-            raise Http404(_("Not found."))
+        obj = self._object_to_grant_on(request, object_pk)
         if not user_access.users_of_same_company(request.user, definition_company_id(obj)).filter(pk=user_id).exists():
             raise Http404(_("Not found."))
         return super().obj_perms_manage_user_view(request, object_pk, user_id)
 
     def obj_perms_manage_group_view(self, request, object_pk, group_id):
-        obj = self.get_object(request, object_pk)
-        if obj is None or not self._may_manage_object_permissions(request, obj):
-            raise Http404(_("Not found."))
+        obj = self._object_to_grant_on(request, object_pk)
         if not self._groups_for(request, obj).filter(pk=group_id).exists():
             raise Http404(_("Not found."))
         return super().obj_perms_manage_group_view(request, object_pk, group_id)
@@ -230,16 +231,14 @@ class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
         """
         objs = list(objs)
         pks = [obj.pk for obj in objs]
-        draft = (
-            {"status": DefinitionStatus.DRAFT}
-            if self.model in (WorkflowDefinition, TicketDefinition)
-            else {"workflow__status": DefinitionStatus.DRAFT}
-        )
-        deletable = set(
-            access.definitions_for(request.user, self.model, "delete")
-            .filter(pk__in=pks, **draft)
+        if self.model in (TaskDefinition, WorkflowTransition):
+            prefetch_related_objects(objs, "workflow")  # a part is editable while its workflow is
+        allowed = set(
+            self.policy.instances_user_has_permission_for(request.user, Action.DELETE)
+            .filter(pk__in=pks)
             .values_list("pk", flat=True)
         )
+        deletable = {obj.pk for obj in objs if obj.pk in allowed and obj.is_editable}
         perms_needed = set()
         if not deletable.issuperset(pks):
             perms_needed.add(str(self.opts.verbose_name_plural))
@@ -293,4 +292,4 @@ class DesignModelAdmin(ScopedAdminMixin, GuardedModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-__all__ = ["DesignModelAdmin", "GuardedModelAdminMixin", "ScopedAdminMixin", "scoped_choices"]
+__all__ = ["DesignModelAdmin", "ScopedAdminMixin", "scoped_choices"]

@@ -25,17 +25,13 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
 from users import access as user_access
-from workflow_design import access
-from workflow_design.files import uploads
-from workflow_design.files.bundles import bundle_dumps, bundle_export, bundle_filename, bundle_import
-from workflow_design.files.resources import (
-    FILE_FORMATS,
-    FORMATS_BY_EXTENSION,
-    TaskResource,
-    TicketResource,
-    TransitionResource,
-    WorkflowResource,
-)
+from workflow_design.files import limits
+from workflow_design.files.bundle_reader import UploadRefused, read_bundle
+from workflow_design.files.bundles import bundle_dumps, bundle_export, bundle_filename
+from workflow_design.files.formats import FILE_FORMATS, FORMATS_BY_EXTENSION
+from workflow_design.files.resources import TaskResource, TicketResource, TransitionResource, WorkflowResource
+from workflow_design.policy import Action, policy_for, workflow_policy
+from workflow_design.services.bundle_import import bundle_import
 
 TEMPLATES = "admin/workflow_design/transfer/"
 
@@ -55,7 +51,7 @@ class TransferImportForm(ImportForm):
         super().__init__(formats, resources, **kwargs)
         self.formats_list = formats
         self.fields["import_file"].help_text = _("CSV, XLSX or JSON, at most %(limit)s.") % {
-            "limit": uploads._size_text(uploads.max_upload_bytes())
+            "limit": limits.size_text(limits.max_upload_bytes())
         }
         if user is not None and user.is_superuser:
             self.fields["company"] = _company_field(user)
@@ -63,8 +59,8 @@ class TransferImportForm(ImportForm):
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         try:
-            uploads.ensure_size(upload.size)
-        except uploads.UploadRefused as exc:
+            limits.ensure_size(upload.size)
+        except UploadRefused as exc:
             raise forms.ValidationError(str(exc))
         return upload
 
@@ -117,10 +113,10 @@ class FileTransferAdminMixin(ImportExportMixin):
         return list(FILE_FORMATS)
 
     def has_import_permission(self, request):
-        return access.can_design(request.user) and super().has_import_permission(request)
+        return policy_for(self.model).user_has_permission(request.user, Action.IMPORT)
 
     def has_export_permission(self, request):
-        return access.can_design(request.user) and super().has_export_permission(request)
+        return policy_for(self.model).user_has_permission(request.user, Action.EXPORT)
 
     def get_import_form_kwargs(self, request):
         return {**super().get_import_form_kwargs(request), "user": request.user}
@@ -144,7 +140,7 @@ class FileTransferAdminMixin(ImportExportMixin):
         return {"user": request.user}
 
     def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, uploads.UploadRefused):
+        if isinstance(e, UploadRefused):
             form.add_error("import_file", str(e))
         else:
             form.add_error("import_file", _("The file could not be read in the chosen format; check the format."))
@@ -195,17 +191,12 @@ class BundleImportForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        upload = cleaned.get("bundle_file")
+        source = cleaned.get("bundle_file") or cleaned.get("document")
+        if not source:
+            raise forms.ValidationError(_("Choose a workflow bundle file."))
         try:
-            if upload is not None:
-                uploads.ensure_size(upload.size)
-                raw = uploads.read_limited(upload)
-            elif cleaned.get("document"):
-                raw = cleaned["document"].encode("utf-8")
-            else:
-                raise forms.ValidationError(_("Choose a workflow bundle file."))
-            cleaned["parsed"] = uploads.safe_json_loads(raw)
-        except uploads.UploadRefused as exc:
+            cleaned["parsed"] = read_bundle(source)
+        except UploadRefused as exc:
             raise forms.ValidationError(str(exc))
         return cleaned
 
@@ -223,16 +214,19 @@ class WorkflowBundleAdminMixin:
         ]
 
     def _may_export(self, request) -> bool:
-        return access.can_design(request.user) and request.user.has_perm("workflow_design.export_workflowdefinition")
+        return workflow_policy.user_has_permission(request.user, Action.EXPORT)
 
     def _may_import(self, request) -> bool:
-        return access.can_design(request.user) and request.user.has_perm("workflow_design.import_workflowdefinition")
+        return workflow_policy.user_has_permission(request.user, Action.IMPORT)
+
+    def _exportable(self, request):
+        return workflow_policy.instances_user_has_permission_for(request.user, Action.EXPORT)
 
     def bundle_export_view(self, request, object_id):
         if not self._may_export(request):
             raise PermissionDenied
         try:
-            workflow = access.workflows_for(request.user).filter(pk=int(unquote(object_id))).first()
+            workflow = self._exportable(request).filter(pk=int(unquote(object_id))).first()
         except (TypeError, ValueError):
             workflow = None
         if workflow is None:
@@ -248,8 +242,8 @@ class WorkflowBundleAdminMixin:
     def export_bundles(self, request, queryset):
         if not self._may_export(request):
             raise PermissionDenied
-        # The changelist queryset is already the user's through the access layer; re-read to be sure.
-        workflows = list(access.workflows_for(request.user).filter(pk__in=queryset.values("pk")))
+        # The changelist's rows are the ones the user sees; the policy gives those they may export.
+        workflows = list(self._exportable(request).filter(pk__in=queryset.values("pk")))
         if len(workflows) == 1:
             return self._bundle_response(workflows[0])
         buffer = io.BytesIO()
@@ -277,7 +271,7 @@ class WorkflowBundleAdminMixin:
             "app_label": self.opts.app_label,
             "title": _("Import a workflow bundle"),
             "form": form,
-            "max_size": uploads._size_text(uploads.max_upload_bytes()),
+            "max_size": limits.size_text(limits.max_upload_bytes()),
         }
         if request.method == "POST" and form.is_valid():
             confirm = "confirm" in request.POST

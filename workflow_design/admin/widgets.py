@@ -6,28 +6,22 @@ embedding the same 2 KB schema in each would make the page megabytes long. The s
 on the page once (`EDITOR_SCHEMAS`, rendered by the change form template) and
 `workflow_design/shared_schema.js` hands the named one to the editor.
 
-`PythonWidgetRenderer` renders the rows of that page: the same markup as Django's widget
-templates, built in Python, because 5,000 template renders were most of a 200-task page's time.
+The rows of that page are written by `workflow_design.fast.designer_widgets`.
 """
 
 from __future__ import annotations
 
 import copy
-import html
 import json
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.forms.renderers import DjangoTemplates
-from django.forms.widgets import ChoiceWidget, Input
-from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django_jsonform.utils import normalize_schema
 from django_jsonform.widgets import JSONFormWidget
 
+from workflow_design.fast.designer_widgets import escape, html_attrs
 from workflow_design.rules.field_schemas import FIELD_LIST_EDITOR_SCHEMA
 from workflow_design.rules.structured_fields import EXT_REF_EDITOR_SCHEMA, LAYOUT_EDITOR_SCHEMA
 
@@ -36,6 +30,11 @@ EDITOR_SCHEMAS: dict[str, dict[str, Any]] = {
     "ext_ref": normalize_schema(EXT_REF_EDITOR_SCHEMA),
     "layout": normalize_schema(LAYOUT_EDITOR_SCHEMA),
 }
+
+
+REACT_JSON_FORM_JS = "django_jsonform/react-json-form.js"
+SHARED_SCHEMA_JS = "workflow_design/shared_schema.js"
+JSONFORM_INDEX_JS = "django_jsonform/index.js"
 
 
 class SharedSchemaJSONFormWidget(JSONFormWidget):
@@ -86,12 +85,12 @@ class SharedSchemaJSONFormWidget(JSONFormWidget):
             # django-jsonform builds editors for `data-django-jsonform`: the config waits
             # under another name, and the textarea holds the value a save sends unopened.
             closed = (
-                f'<div class="wd-editor-closed"><span class="wd-editor-summary">{_escape(field_summary(value))}</span> '
+                f'<div class="wd-editor-closed"><span class="wd-editor-summary">{escape(field_summary(value))}</span> '
                 f'<button type="button" class="button wd-editor-open"{html_attrs({"aria-controls": textarea_id})}>'
-                f"{_escape(gettext('Edit'))}</button></div>"
+                f"{escape(gettext('Edit'))}</button></div>"
             )
-            content, config_name = _escape(value or ""), "data-wd-jsonform"
-        return mark_safe(  # noqa: S308 - every value is escaped by html_attrs or _escape
+            content, config_name = escape(value or ""), "data-wd-jsonform"
+        return mark_safe(  # noqa: S308 - every value is escaped by html_attrs or escape
             f'{closed}<div data-django-jsonform-container="true"{html_attrs(container_attrs)}></div>'
             f'<textarea cols="40"{html_attrs({"id": textarea_id, "name": name})} rows="10"'
             f'{" disabled" if widget_attrs.get("disabled") else ""} style="display: none;"'
@@ -100,12 +99,10 @@ class SharedSchemaJSONFormWidget(JSONFormWidget):
 
     @property
     def media(self):
-        base = super().media
         # The shim wraps reactJsonForm.createForm, so it must load after react-json-form.js
-        # and before index.js (which builds the editors).
-        js = list(base._js)
-        js.insert(js.index("django_jsonform/index.js"), "workflow_design/shared_schema.js")
-        return forms.Media(css=base._css, js=js)
+        # and before index.js (which builds the editors): Django's media merge keeps the order
+        # of both lists, so naming its two neighbours places it between them.
+        return super().media + forms.Media(js=[REACT_JSON_FORM_JS, SHARED_SCHEMA_JS, JSONFORM_INDEX_JS])
 
 
 def field_summary(value) -> str:
@@ -134,218 +131,3 @@ class TaskReferenceInput(forms.TextInput):
         # Sized by designer.css, not per-row attributes: a workflow page may hold 600 rows.
         base = {"list": "wd-task-slugs", "placeholder": placeholder}
         super().__init__(attrs={**base, **(attrs or {})})
-
-
-class RowSelect(forms.Select):
-    """A select that renders with `PythonWidgetRenderer` also inside the admin's related-widget
-    wrapper, which renders the widget it wraps without the form's renderer."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        return super().render(name, value, attrs, PYTHON_WIDGETS)
-
-
-def _escape(value) -> str:
-    # conditional_escape without its check for lazy arguments, which cost more than the
-    # escaping itself over the 30,000 values of a large workflow page.
-    if type(value) is str:
-        return html.escape(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
-_escaped_names: dict[str, str] = {}
-
-
-def html_attrs(attrs: dict[str, Any]) -> str:
-    """Attributes as Django's `attrs.html` writes them: True as a bare name, False left out."""
-    out = []
-    for name, value in attrs.items():
-        if value is False:
-            continue
-        # Attribute names come from code and repeat on every row: escaped once each.
-        escaped = _escaped_names.get(name)
-        if escaped is None:
-            escaped = _escaped_names.setdefault(str(name), _escape(name))
-        out.append(f" {escaped}" if value is True else f' {escaped}="{_escape(value)}"')
-    return "".join(out)
-
-
-def _text(value) -> str:
-    # What `{{ value }}` writes: localized numbers and dates, escaped text.
-    return _escape(value if isinstance(value, str) else localize(value))
-
-
-def _input(widget: dict) -> str:
-    value = widget["value"]
-    shown = "" if value is None else f' value="{_escape(value)}"'
-    return (
-        f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"{shown}{html_attrs(widget["attrs"])}>'
-    )
-
-
-def _select(widget: dict) -> str | None:
-    parts = [f'<select name="{_escape(widget["name"])}"{html_attrs(widget["attrs"])}>']
-    for group_name, options, _index in widget["optgroups"]:
-        if group_name:
-            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
-        for option in options:
-            if option["template_name"] != SELECT_OPTION_TEMPLATE:
-                return None
-            parts.append(
-                f'\n  <option value="{_escape(option["value"])}"'
-                f"{html_attrs(option['attrs'])}>{_text(option['label'])}</option>"
-            )
-        if group_name:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>")
-    return "".join(parts)
-
-
-def _textarea(widget: dict) -> str:
-    value = widget["value"]
-    return (
-        f'<textarea name="{_escape(widget["name"])}"{html_attrs(widget["attrs"])}>\n'
-        f"{_text(value) if value else ''}</textarea>"
-    )
-
-
-SELECT_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-_IN_PYTHON = {
-    **{
-        f"django/forms/widgets/{kind}.html": _input
-        for kind in ("input", "text", "number", "email", "url", "hidden", "checkbox", "password", "date", "time")
-    },
-    "django/forms/widgets/select.html": _select,
-    "django/forms/widgets/textarea.html": _textarea,
-}
-
-
-def column_renderer(widget: forms.Widget, attrs: dict[str, Any], slot: str) -> Callable[[str, Any, str], str] | None:
-    """A render of `widget` for a column of table rows that differ only in name, value and the
-    row index written in place of `slot` in `attrs`: the attributes (and a select's options)
-    are written once, not once per row. Inputs, textareas and single selects that keep
-    Django's own context qualify, also inside the admin's related-object wrapper without
-    links; for any other widget the answer is None and the row renders it as usual.
-    """
-    if isinstance(widget, RelatedFieldWidgetWrapper):
-        return _wrapper_column(widget, attrs, slot)
-    build = _IN_PYTHON.get(widget.template_name)
-    kind = type(widget)
-    if build is _select:
-        return _select_column(widget, attrs, slot)
-    plain = (
-        kind.render is forms.Widget.render
-        and kind._render is forms.Widget._render
-        and kind.build_attrs is forms.Widget.build_attrs
-        and kind.get_context in (forms.Widget.get_context, Input.get_context)
-    )
-    if not plain or build not in (_input, _textarea):
-        return None
-    attrs_html = html_attrs(widget.build_attrs(widget.attrs, attrs))
-    if build is _textarea:
-
-        def render_textarea(name: str, value: Any, index: str) -> str:
-            value = widget.format_value(value)
-            text = _text(value) if value else ""
-            return f'<textarea name="{_escape(name)}"{attrs_html.replace(slot, index)}>\n{text}</textarea>'
-
-        return render_textarea
-    start = f'<input type="{_escape(widget.input_type)}" name="'
-
-    def render_input(name: str, value: Any, index: str) -> str:
-        value = widget.format_value(value)
-        shown = "" if value is None else f' value="{_escape(value)}"'
-        return f'{start}{_escape(name)}"{shown}{attrs_html.replace(slot, index)}>'
-
-    return render_input
-
-
-def _select_column(widget: forms.Select, attrs: dict[str, Any], slot: str) -> Callable[[str, Any, str], str] | None:
-    # A single select over a flat list of choices, with Django's own options: each option is
-    # written once selected and once not, and a row picks the first one its value names.
-    kind = type(widget)
-    plain = (
-        kind.render in (forms.Widget.render, RowSelect.render)
-        and kind._render is forms.Widget._render
-        and kind.get_context is forms.Select.get_context
-        and kind.optgroups is ChoiceWidget.optgroups
-        and kind.create_option is ChoiceWidget.create_option
-        and not widget.allow_multiple_selected
-        and not widget.option_inherits_attrs
-        and widget.option_template_name == SELECT_OPTION_TEMPLATE
-    )
-    choices = [("" if value is None else value, label) for value, label in widget.choices] if plain else []
-    if not plain or any(isinstance(label, (list, tuple)) for _value, label in choices):
-        return None
-    options = [
-        (str(value), f'\n  <option value="{_escape(value)}"{on}>{_text(label)}</option>')
-        for value, label in choices
-        for on in ("", " selected")
-    ]
-    unselected, selected = options[0::2], options[1::2]
-    attrs_html = html_attrs(widget.build_attrs(widget.attrs, attrs))
-
-    def render_select(name: str, value: Any, index: str) -> str:
-        values = widget.format_value(value)
-        parts = [f'<select name="{_escape(name)}"{attrs_html.replace(slot, index)}>']
-        chosen = False
-        for (key, plain_option), (_key, chosen_option) in zip(unselected, selected, strict=True):
-            if not chosen and key in values:
-                chosen = True
-                parts.append(chosen_option)
-            else:
-                parts.append(plain_option)
-        parts.append("\n</select>")
-        return "".join(parts)
-
-    return render_select
-
-
-def _wrapper_column(
-    wrapper: RelatedFieldWidgetWrapper, attrs: dict[str, Any], slot: str
-) -> Callable[[str, Any, str], str] | None:
-    links = (wrapper.can_add_related, wrapper.can_change_related, wrapper.can_delete_related, wrapper.can_view_related)
-    inner = column_renderer(wrapper.widget, attrs, slot)
-    if inner is None or (not wrapper.is_hidden and any(links)):
-        return None
-    rel = wrapper.rel
-    ref = "" if rel.limit_choices_to else f' data-model-ref="{_escape(rel.model._meta.model_name)}"'
-
-    def render_wrapped(name: str, value: Any, index: str) -> str:
-        return f'<div class="related-widget-wrapper"{ref}>\n    {inner(name, value, index)}\n</div>'
-
-    return render_wrapped
-
-
-def _related_wrapper(context: dict) -> str | None:
-    # The admin's wrapper of a related-object select: with no add, change, delete or view
-    # link (the designer's rows offer none to most users) it is a plain div.
-    links = ("can_add_related", "can_change_related", "can_delete_related", "can_view_related")
-    if not context["is_hidden"] and any(context[name] for name in links):
-        return None
-    ref = "" if context["model_has_limit_choices_to"] else f' data-model-ref="{_escape(context["model_name"])}"'
-    return f'<div class="related-widget-wrapper"{ref}>\n    {context["rendered_widget"]}\n</div>'
-
-
-RELATED_WRAPPER_TEMPLATE = "admin/widgets/related_widget_wrapper.html"
-
-
-class PythonWidgetRenderer(DjangoTemplates):
-    """Renders inputs, selects and textareas in Python, with the markup of Django's templates.
-
-    Through the template engine each widget costs an include per attribute list and per option;
-    a 200-task workflow page has some 5,000 of them. Every other template (error lists,
-    editors, a related-object wrapper with links) is rendered by the templates as usual.
-    """
-
-    def render(self, template_name, context, request=None):
-        if template_name == RELATED_WRAPPER_TEMPLATE:
-            written = _related_wrapper(context)
-        else:
-            build = _IN_PYTHON.get(template_name)
-            written = build(context["widget"]) if build is not None else None
-        return written if written is not None else super().render(template_name, context, request)
-
-
-PYTHON_WIDGETS = PythonWidgetRenderer()

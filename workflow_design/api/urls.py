@@ -1,39 +1,25 @@
-"""Routes of the workflow design API, under /api/workflow/."""
+"""Routes of the workflow design API, under /api/workflow/.
 
-from django.urls import path
+A workflow's tasks and transitions are also routed under it (/workflows/<workflow_pk>/tasks/,
+names `workflow-task-list` and `workflow-task-detail`, likewise for transitions) by
+drf-nested-routers.
+"""
+
 from rest_framework.routers import DefaultRouter
+from rest_framework_nested.routers import NestedSimpleRouter
 
-from workflow_design.api import views as apis
+from workflow_design.api.parts import TaskViewSet, TransitionViewSet, WorkflowTaskViewSet, WorkflowTransitionViewSet
+from workflow_design.api.tickets import TicketViewSet
+from workflow_design.api.workflows import WorkflowViewSet
 
 router = DefaultRouter()
-router.register("workflows", apis.WorkflowViewSet, basename="workflow")
-router.register("tasks", apis.TaskViewSet, basename="task")
-router.register("transitions", apis.TransitionViewSet, basename="transition")
-router.register("tickets", apis.TicketViewSet, basename="ticket")
+router.register("workflows", WorkflowViewSet, basename="workflow")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("transitions", TransitionViewSet, basename="transition")
+router.register("tickets", TicketViewSet, basename="ticket")
 
-LIST = {"get": "list", "post": "create"}
-DETAIL = {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+workflow_router = NestedSimpleRouter(router, "workflows", lookup="workflow")
+workflow_router.register("tasks", WorkflowTaskViewSet, basename="workflow-task")
+workflow_router.register("transitions", WorkflowTransitionViewSet, basename="workflow-transition")
 
-urlpatterns = [
-    *router.urls,
-    path(
-        "workflows/<int:workflow_pk>/tasks/",
-        apis.WorkflowTaskViewSet.as_view(LIST),
-        name="workflow-task-list",
-    ),
-    path(
-        "workflows/<int:workflow_pk>/tasks/<int:pk>/",
-        apis.WorkflowTaskViewSet.as_view(DETAIL),
-        name="workflow-task-detail",
-    ),
-    path(
-        "workflows/<int:workflow_pk>/transitions/",
-        apis.WorkflowTransitionViewSet.as_view(LIST),
-        name="workflow-transition-list",
-    ),
-    path(
-        "workflows/<int:workflow_pk>/transitions/<int:pk>/",
-        apis.WorkflowTransitionViewSet.as_view(DETAIL),
-        name="workflow-transition-detail",
-    ),
-]
+urlpatterns = [*router.urls, *workflow_router.urls]

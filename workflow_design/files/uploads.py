@@ -1,9 +1,8 @@
-"""Safe reading and writing of uploaded files (CSV, XLSX, JSON) and of the cells we export.
+"""The readers of per-model files (CSV, XLSX, JSON rows), of JSON text, and the cells we export.
 
-Every import path (admin, command line, API) reads files through these helpers, so a hostile
-or broken file is refused the same way everywhere: before parsing when it is too large, with
-caps on what a compressed XLSX may expand to, and with a message a creator can act on instead
-of a traceback. Limits are settings (see docs/file-formats.md) so an operator can tune them.
+Every import path (admin, command line, API) reads files through these readers, so a hostile
+or broken file is refused the same way everywhere, within the limits of
+`workflow_design.files.limits`, with a message a creator can act on instead of a traceback.
 """
 
 from __future__ import annotations
@@ -16,78 +15,10 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-
-class UploadRefused(ValueError):
-    """A file that is not read at all; the message says why in the creator's words."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def max_upload_bytes() -> int:
-    return _setting("TICKETFLOWER_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
-
-
-def max_rows() -> int:
-    return _setting("TICKETFLOWER_IMPORT_MAX_ROWS", 10_000)
-
-
-def max_columns() -> int:
-    return _setting("TICKETFLOWER_IMPORT_MAX_COLUMNS", 100)
-
-
-def xlsx_max_entries() -> int:
-    return _setting("TICKETFLOWER_XLSX_MAX_ENTRIES", 200)
-
-
-def xlsx_max_uncompressed_bytes() -> int:
-    return _setting("TICKETFLOWER_XLSX_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
-
-
-def json_max_depth() -> int:
-    return _setting("TICKETFLOWER_JSON_MAX_DEPTH", 40)
-
-
-# Integers beyond this many digits are refused; far above any priority or bound a form needs.
-JSON_MAX_NUMBER_DIGITS = 30
-
-
-def _size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
-
-
-def ensure_size(size: int, *, limit: int | None = None) -> None:
-    limit = max_upload_bytes() if limit is None else limit
-    if size > limit:
-        raise UploadRefused(
-            _("The file is %(size)s; files up to %(limit)s can be imported.")
-            % {"size": _size_text(size), "limit": _size_text(limit)}
-        )
-
-
-def read_limited(stream, *, limit: int | None = None) -> bytes:
-    """Read a file object, refusing it as soon as it is larger than the limit (nothing parsed)."""
-    limit = max_upload_bytes() if limit is None else limit
-    size = getattr(stream, "size", None)
-    if isinstance(size, int):
-        ensure_size(size, limit=limit)
-    data = stream.read(limit + 1)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    ensure_size(len(data), limit=limit)
-    return data
-
+from workflow_design.files import limits
+from workflow_design.files.limits import UploadRefused
 
 # Text and CSV ------------------------------------------------------------------------
 
@@ -130,8 +61,7 @@ def _check_headers(headers: list[str]) -> list[str]:
     headers = [str(h if h is not None else "").strip() for h in headers]
     if not any(headers):
         raise UploadRefused(_("The first line must name the columns."))
-    if len(headers) > max_columns():
-        raise UploadRefused(_("The file has more than %(n)d columns.") % {"n": max_columns()})
+    limits.ensure_columns(len(headers))
     seen: set[str] = set()
     for name in headers:
         if name and name in seen:
@@ -140,14 +70,9 @@ def _check_headers(headers: list[str]) -> list[str]:
     return headers
 
 
-def _check_row_count(count: int) -> None:
-    if count > max_rows():
-        raise UploadRefused(_("The file has more than %(n)d rows; split it into smaller files.") % {"n": max_rows()})
-
-
 def read_csv(data: bytes) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of a CSV file (delimiter `,` or `;`), cells un-neutralised."""
-    ensure_size(len(data))
+    limits.ensure_size(len(data))
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -167,7 +92,7 @@ def read_csv(data: bytes) -> tuple[list[str], list[list[Any]]]:
                     % {"line": reader.line_num, "got": len(record), "want": len(headers)}
                 )
             rows.append([restore_cell(cell) for cell in record])
-            _check_row_count(len(rows))
+            limits.ensure_rows(len(rows))
     except csv.Error as exc:
         raise UploadRefused(_("Line %(line)d is not valid CSV: %(reason)s.") % {"line": reader.line_num, "reason": exc})
     if headers is None:
@@ -185,18 +110,8 @@ def check_xlsx_container(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
-            if len(entries) > xlsx_max_entries():
-                raise UploadRefused(
-                    _("The XLSX file holds more than %(n)d parts; it is not a plain spreadsheet.")
-                    % {"n": xlsx_max_entries()}
-                )
             # Declared sizes are binding: zipfile stops reading an entry at its declared size.
-            total = sum(entry.file_size for entry in entries)
-            if total > xlsx_max_uncompressed_bytes():
-                raise UploadRefused(
-                    _("The XLSX file would expand to %(size)s; at most %(limit)s is read.")
-                    % {"size": _size_text(total), "limit": _size_text(xlsx_max_uncompressed_bytes())}
-                )
+            limits.ensure_xlsx_container(len(entries), sum(entry.file_size for entry in entries))
             if "xl/workbook.xml" not in archive.namelist():
                 raise UploadRefused(_("This zip file is not an XLSX workbook."))
     except zipfile.BadZipFile:
@@ -215,7 +130,7 @@ def _xlsx_value(value: Any) -> Any:
 
 def read_xlsx(data: bytes) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the first sheet; formulas are read as their stored values, never run."""
-    ensure_size(len(data))
+    limits.ensure_size(len(data))
     check_xlsx_container(data)
     import openpyxl
 
@@ -231,7 +146,7 @@ def read_xlsx(data: bytes) -> tuple[list[str], list[list[Any]]]:
         headers: list[str] | None = None
         rows: list[list[Any]] = []
         try:
-            for record in sheet.iter_rows(values_only=True, max_col=max_columns() + 1):
+            for record in sheet.iter_rows(values_only=True, max_col=limits.max_columns() + 1):
                 values = [_xlsx_value(v) for v in record]
                 if not any(str(v).strip() for v in values):
                     continue
@@ -242,7 +157,7 @@ def read_xlsx(data: bytes) -> tuple[list[str], list[list[Any]]]:
                     continue
                 values = (values + [""] * len(headers))[: len(headers)]
                 rows.append(values)
-                _check_row_count(len(rows))
+                limits.ensure_rows(len(rows))
         except UploadRefused:
             raise
         except Exception:
@@ -269,15 +184,12 @@ def _json_depth(text: str) -> int:
 
 
 def _parse_int(token: str) -> int:
-    if len(token.lstrip("-")) > JSON_MAX_NUMBER_DIGITS:
-        raise UploadRefused(
-            _("The file contains a number with more than %(n)d digits.") % {"n": JSON_MAX_NUMBER_DIGITS}
-        )
+    limits.ensure_number_digits(token)
     return int(token)
 
 
 def _parse_float(token: str) -> float:
-    if len(token) > JSON_MAX_NUMBER_DIGITS + 10:
+    if len(token) > limits.JSON_MAX_NUMBER_DIGITS + 10:
         raise UploadRefused(_("The file contains a number that is too long."))
     value = float(token)
     if value in (float("inf"), float("-inf")):
@@ -292,13 +204,12 @@ def _parse_constant(token: str) -> Any:
 def safe_json_loads(data: bytes | str) -> Any:
     """Parse JSON text, refusing deep nesting, huge numbers and NaN/Infinity with a message."""
     if isinstance(data, bytes):
-        ensure_size(len(data))
+        limits.ensure_size(len(data))
         text = decode_text(data)
     else:
-        ensure_size(len(data.encode("utf-8")))
+        limits.ensure_size(len(data.encode("utf-8")))
         text = data
-    if _json_depth(text) > json_max_depth():
-        raise UploadRefused(_("The JSON is nested more than %(n)d levels deep.") % {"n": json_max_depth()})
+    limits.ensure_json_depth(_json_depth(text))
     try:
         return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
     except json.JSONDecodeError as exc:
@@ -315,7 +226,7 @@ def read_json_rows(data: bytes) -> tuple[list[str], list[list[Any]]]:
     document = safe_json_loads(data)
     if not isinstance(document, list) or any(not isinstance(item, dict) for item in document):
         raise UploadRefused(_("The JSON file must be a list of objects, one per row."))
-    _check_row_count(len(document))
+    limits.ensure_rows(len(document))
     headers: list[str] = []
     for item in document:
         for key in item:

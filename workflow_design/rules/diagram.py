@@ -3,27 +3,25 @@
 Drawn on the server as a self-contained SVG (no network, no system package). The layered
 layout comes from grandalf's Sugiyama layout (the algorithm of graphviz's `dot`), so cycles,
 branches and long workflows are placed by a proper graph-layout algorithm. Every piece of
-user text goes through `_esc` before it reaches the SVG.
+user text goes through `_esc` before it reaches the SVG. Drawings are kept in the `diagrams`
+cache (see `workflow_diagram_svg`).
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import html
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from grandalf.graphs import Edge, Vertex, graph_core
+from grandalf.graphs import Edge, Vertex
 from grandalf.layouts import SugiyamaLayout
-from grandalf.utils import Poset
 
+from workflow_design.fast.diagram_layout import Component, RankedLayers, components, feedback_edges
 from workflow_design.models import WorkflowDefinition
 
 BOX_W, BOX_H = 200, 48
@@ -45,23 +43,6 @@ def _esc(text: object) -> str:
     thousands of texts as safe strings: the whole drawing is marked safe once, by its caller.
     """
     return html.escape(str(text))
-
-
-@contextmanager
-def _collector_paused():
-    """The cyclic garbage collector held off while a layout builds its many small objects.
-
-    grandalf's layout allocates tens of thousands of containers, and each 700 allocations
-    start a collection that walks them all again: a fifth of a 200-task layout's time. Held
-    off for the layout, the collector finds the same garbage once afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _short(text: str, limit: int) -> str:
@@ -136,86 +117,6 @@ def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [*kept, points[-1]] if len(points) > 1 else points
 
 
-class _Component(graph_core):
-    """One connected part of the drawing, in the form grandalf's layout reads.
-
-    grandalf's own `Graph` and `graph_core` constructors find and verify components by
-    comparing whole vertex sets once per edge and once per vertex, which is quadratic in the size
-    of the workflow; `_components` finds them beforehand, so this one only records them.
-    """
-
-    def __init__(self, vertices: list[Vertex], edges: list[Edge]) -> None:
-        super().__init__(directed=True)
-        self.sV = Poset(vertices)
-        self.sE = Poset(edges)
-        for edge in edges:
-            edge.attach()
-        for vertex in vertices:
-            vertex.c = self
-
-
-class _Layers(list):
-    """grandalf's list of layers, telling a layer's rank by identity.
-
-    Each layer asks for its own rank with `layers.index(layer)`, which compares it, element by
-    element, with every layer above it: quadratic in the length of a long workflow. Layers are
-    distinct objects and keep their rank once made, so a table of positions answers at once.
-    """
-
-    def index(self, layer, *bounds):  # type: ignore[override]
-        if bounds:
-            return super().index(layer, *bounds)
-        if len(getattr(self, "_positions", ())) != len(self):
-            self._positions = {id(item): position for position, item in enumerate(self)}
-        return self._positions[id(layer)]
-
-
-def _components(keys: Iterable[str], links: Iterable[tuple[str, str]]) -> list[list[str]]:
-    """The connected groups of node keys (union-find), each in node order, ordered by their first node."""
-    parent = {key: key for key in keys}
-
-    def find(key: str) -> str:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for source, target in links:
-        parent[find(source)] = find(target)
-    groups: dict[str, list[str]] = {}
-    for key in parent:
-        groups.setdefault(find(key), []).append(key)
-    return list(groups.values())
-
-
-def _feedback_edges(vertices: Iterable[Vertex], roots: list[Vertex]) -> list[Edge]:
-    """The edges to turn around so that the layout can layer the graph: those leading back to a
-    vertex on the current depth-first path. The search visits vertices in the order grandalf's
-    own Tarjan search does, so it turns the same edges around, without that search's recursion
-    (as deep as the workflow is long) and its scan of the whole path at every edge (quadratic)."""
-    on_path: dict[Vertex, bool] = {}  # False once a vertex's search is finished
-    feedback: list[Edge] = []
-    for root in [*roots, *vertices]:
-        if root in on_path:
-            continue
-        on_path[root] = True
-        stack = [(root, iter(root.e_out()))]
-        while stack:
-            vertex, outgoing = stack[-1]
-            for edge in outgoing:
-                target = edge.v[1]
-                if target not in on_path:
-                    on_path[target] = True
-                    stack.append((target, iter(target.e_out())))
-                    break
-                if on_path[target]:
-                    feedback.append(edge)
-            else:
-                on_path[vertex] = False
-                stack.pop()
-    return feedback
-
-
 def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float]:
     """Places nodes and routes arrows with grandalf; returns the drawing's width and height."""
     vertices = {}
@@ -225,7 +126,8 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
         vertices[key] = vertex
     # A task that repeats itself is drawn as a loop beside its box, outside the layout.
     laid_out = [arrow for arrow in arrows if arrow.source != arrow.target]
-    groups = _components(nodes, ((a.source, a.target) for a in laid_out))
+    # Parts, layer ranks and the edges turned around come from `fast.diagram_layout` (linear time).
+    groups = components(nodes, ((a.source, a.target) for a in laid_out))
     group_of = {key: index for index, keys in enumerate(groups) for key in keys}
     edges_of: list[list[Edge]] = [[] for _ in groups]
     for arrow in laid_out:
@@ -235,12 +137,12 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
     offset_x, height = 0.0, 0.0
     for keys, edges in zip(groups, edges_of, strict=True):
         members = [vertices[key] for key in keys]
-        component = _Component(members, edges)
+        component = Component(members, edges)
         layout = SugiyamaLayout(component)
         layout.xspace, layout.yspace = X_SPACE, Y_SPACE
-        layout.layers = _Layers()
+        layout.layers = RankedLayers()
         roots = [v for v in members if v.data == START] or [v for v in members if not v.e_in()]
-        layout.init_all(roots=roots, inverted_edges=_feedback_edges(members, roots))
+        layout.init_all(roots=roots, inverted_edges=feedback_edges(members, roots))
         # grandalf's default ordering rounds (a sweep down and up, then one more down) are kept:
         # they are a small, linear part of the time, and fewer rounds leave more crossings.
         layout.draw()
@@ -328,17 +230,14 @@ STYLE = (
 )
 
 
-# Diagrams already drawn, by a digest of everything they were drawn from (see below). Bounded:
-# the diagram of a thousand-task workflow is about a megabyte of text.
-DRAWN_KEPT = 16
-_drawn: OrderedDict[str, str] = OrderedDict()
-_drawn_lock = threading.Lock()
+# The cache alias (settings.CACHES) holding diagrams already drawn, under a digest of
+# everything they were drawn from (see below).
+DIAGRAM_CACHE = "diagrams"
 
 
 def forget_drawn_diagrams() -> None:
     """Drop the kept drawings: the next diagram of every workflow is laid out anew."""
-    with _drawn_lock:
-        _drawn.clear()
+    caches[DIAGRAM_CACHE].clear()
 
 
 def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: Iterable[int] = frozenset()) -> str:
@@ -354,22 +253,17 @@ def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: It
             "slug", "from_task_id", "to_task_id", "condition", "priority", named=True
         )
     )
-    # The layout is most of the drawing's time (40 of 45 ms at 200 tasks and 600 transitions),
-    # and a workflow is shown far more often than it changes. A drawing is kept under a digest
-    # of all it shows, so the same workflow shown again is not laid out again, while any change
-    # (a title, a role's name, a condition, the language, the marked tasks) draws a new one.
+    # The layout is most of the drawing's time, and a workflow is shown far more often than it
+    # changes. A drawing is kept under a digest of all it shows, so the same workflow shown again
+    # is not laid out again, while any change (a title, a role's name, a condition, the
+    # language, the marked tasks) draws a new one. A kept drawing never goes stale.
     drawn_from = (get_language(), workflow.title, workflow.version, highlight, tasks, transitions)
     key = hashlib.sha256(repr(drawn_from).encode()).hexdigest()
-    with _drawn_lock:
-        svg = _drawn.get(key)
-        if svg is not None:
-            _drawn.move_to_end(key)
-            return svg
-    svg = _draw(workflow, tasks, transitions, set(highlight))
-    with _drawn_lock:
-        _drawn[key] = svg
-        while len(_drawn) > DRAWN_KEPT:
-            _drawn.popitem(last=False)
+    drawings = caches[DIAGRAM_CACHE]
+    svg = drawings.get(key)
+    if svg is None:
+        svg = _draw(workflow, tasks, transitions, set(highlight))
+        drawings.set(key, svg)
     return svg
 
 
@@ -395,8 +289,7 @@ def _draw(workflow: WorkflowDefinition, tasks: list, transitions: list, highligh
                 tooltip=f"{t.slug} — {priority_word} {t.priority}: {condition or always}",
             )
         )
-    with _collector_paused():
-        width, height = _layout(nodes, arrows)
+    width, height = _layout(nodes, arrows)
     parts = []
     seen: dict[tuple[str, str], int] = {}
     for arrow in arrows:

@@ -13,25 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition
 from workflow_design.rules.cel import ConditionEvaluationError, condition_field_references, evaluate_condition
-from workflow_design.rules.field_schemas import (
-    BOOLEAN,
-    CHOICE,
-    DATE,
-    DATETIME,
-    EMAIL,
-    INTEGER,
-    LONG_TEXT,
-    MULTIPLE_CHOICE,
-    NUMBER,
-    coerce_default,
-    fields_by_name,
-)
+from workflow_design.rules.field_schemas import coerce_default, fields_by_name
 
 ENDED, STUCK, LOOP = "ended", "stuck", "loop"
 
@@ -208,112 +194,4 @@ def workflow_dry_run(
     )
 
 
-# The sample-values form ----------------------------------------------------------------------
-
-
-def form_field_for(definition: dict[str, Any]) -> forms.Field:
-    """A form field for one field definition; every field is optional so missing values can be tried."""
-    field_type = definition.get("type")
-    label = definition.get("label") or definition.get("name")
-    common: dict[str, Any] = {"label": label, "required": False, "help_text": definition.get("help_text", "")}
-    default = definition.get("default")
-    if default not in (None, ""):
-        common["initial"] = coerce_default(definition, default)
-    choices = [
-        (c.get("value"), c.get("label") or c.get("value")) if isinstance(c, dict) else (c, c)
-        for c in definition.get("choices") or []
-    ]
-    if field_type == BOOLEAN:
-        return forms.NullBooleanField(**common)
-    if field_type == INTEGER:
-        return forms.IntegerField(**common)
-    if field_type == NUMBER:
-        return forms.FloatField(**common)
-    if field_type == DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    if field_type == DATETIME:
-        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
-    if field_type == EMAIL:
-        return forms.EmailField(**common)
-    if field_type == CHOICE:
-        return forms.ChoiceField(choices=[("", "---------"), *choices], **common)
-    if field_type == MULTIPLE_CHOICE:
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
-    if field_type == LONG_TEXT:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
-    return forms.CharField(**common)
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-class DryRunForm(forms.Form):
-    """Sample values for the ticket, the workflow and every task's output, built from the field lists.
-
-    Field names are `ticket__<name>`, `workflow__<name>` and `output__<task id>__<name>`.
-    """
-
-    max_steps = forms.IntegerField(label=gettext_lazy("Step limit"), min_value=1, max_value=500, initial=50)
-
-    def __init__(self, *args: Any, workflow: WorkflowDefinition, tasks: list[TaskDefinition], tickets: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.workflow = workflow
-        self.tasks = tasks
-        self.groups: list[tuple[str, list[str]]] = []
-        seen: set[str] = set()
-        ticket_names: list[str] = []
-        for ticket in tickets:
-            for definition in ticket.fields or []:
-                name = definition.get("name")
-                if isinstance(name, str) and name not in seen:
-                    seen.add(name)
-                    self.fields[f"ticket__{name}"] = form_field_for(definition)
-                    ticket_names.append(f"ticket__{name}")
-        self.groups.append((_("Ticket"), ticket_names))
-        workflow_names = []
-        for name, definition in fields_by_name(workflow.fields).items():
-            self.fields[f"workflow__{name}"] = form_field_for(definition)
-            workflow_names.append(f"workflow__{name}")
-        self.groups.append((_("Workflow"), workflow_names))
-        for task in tasks:
-            names = []
-            for name, definition in fields_by_name(task.output_schema).items():
-                # The task id, not its slug: slugs and field names may both contain "__".
-                key = f"output__{task.pk}__{name}"
-                self.fields[key] = form_field_for(definition)
-                names.append(key)
-            if names:
-                self.groups.append((_("Output of %(task)s") % {"task": task.title}, names))
-
-    def grouped(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.groups if names]
-
-    def sample_values(self) -> dict[str, Any]:
-        """Keyword arguments for `workflow_dry_run` from the cleaned data."""
-        ticket: dict[str, Any] = {}
-        workflow: dict[str, Any] = {}
-        outputs: dict[str, dict[str, Any]] = defaultdict(dict)
-        slugs = {task.pk: task.slug for task in self.tasks}
-        for key, value in self.cleaned_data.items():
-            if value is None or value == "" or value == []:
-                continue
-            value = _plain(value)
-            if key.startswith("ticket__"):
-                ticket[key[len("ticket__") :]] = value
-            elif key.startswith("workflow__"):
-                workflow[key[len("workflow__") :]] = value
-            elif key.startswith("output__"):
-                task_id, _sep, name = key[len("output__") :].partition("__")
-                outputs[slugs[int(task_id)]][name] = value
-        return {
-            "ticket_values": ticket,
-            "workflow_values": workflow,
-            "outputs": dict(outputs),
-            "max_steps": self.cleaned_data.get("max_steps") or 50,
-        }
-
-
-__all__ = ["DryRunForm", "DryRunResult", "DryRunStep", "ConditionCheck", "workflow_dry_run"]
+__all__ = ["DryRunResult", "DryRunStep", "ConditionCheck", "workflow_dry_run"]

@@ -115,7 +115,9 @@ def test_object_permissions_page_only_for_company_admins(client, company_a, crea
     workflow = WorkflowFactory(company=company_a)
     url = reverse("admin:workflow_design_workflowdefinition_permissions", args=[workflow.pk])
     client.force_login(creator_a)
-    assert client.get(url).status_code == 404
+    # A creator may not grant (the policy's table): refused alike for a stored and a missing id.
+    missing = reverse("admin:workflow_design_workflowdefinition_permissions", args=[workflow.pk + 10_000])
+    assert (client.get(url).status_code, client.get(missing).status_code) == (403, 403)
     change = client.get(reverse("admin:workflow_design_workflowdefinition_change", args=[workflow.pk]))
     assert url not in change.content.decode()
     client.force_login(company_admin_a)

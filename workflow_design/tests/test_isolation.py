@@ -29,7 +29,7 @@ def world(company_a, company_b, creator_a):
     workflow_b = simple_workflow(company_b, tasks=2)
     WorkflowDefinition.objects.filter(pk=workflow_b.pk).update(title="Zebra secret workflow")
     TaskDefinition.objects.filter(workflow=workflow_b).update(title="Zebra hidden task")
-    TicketFactory(workflow=workflow_a, title="Alpha ticket type")
+    ticket_a = TicketFactory(workflow=workflow_a, title="Alpha ticket type")
     ticket_b = TicketFactory(workflow=workflow_b, title="Zebra ticket type", slug="zebra-ticket")
     role_b = CompanyRoleFactory(company=company_b, name="Zebra role", slug="zebra-role")
     user_b = UserFactory(company=company_b, email="zebra.person@beta.example", full_name="Zebra Person", creator=True)
@@ -47,6 +47,17 @@ def world(company_a, company_b, creator_a):
         },
         "user_b": user_b,
         "group_b": company_b.creators_group,
+        # The actor's own company's rows, to tell a refusal for the role from one for the row.
+        "own": {
+            "objects": {
+                WorkflowDefinition: workflow_a,
+                TaskDefinition: workflow_a.tasks.first(),
+                WorkflowTransition: workflow_a.transitions.first(),
+                TicketDefinition: ticket_a,
+            },
+            "user_b": creator_a,
+            "group_b": company_a.creators_group,
+        },
         "secrets": ["Zebra", "zebra.person@beta.example", "Beta GmbH", "zebra-ticket"],
     }
 
@@ -116,7 +127,14 @@ def test_admin_route_hides_other_company(route, world, actor, client):
         if kwargs:
             # Another company's id must look exactly like an id that does not exist.
             assert response.status_code == getattr(client, method)(missing_url).status_code, answer
-        if kwargs and model in DESIGN_MODELS and reaches_section:
+        if kwargs and model in DESIGN_MODELS and reaches_section and response.status_code == 403:
+            # Refused for the role, before any object is looked up (docs/permissions.md): the
+            # actor's own company's object is refused alike, so the answer tells nothing.
+            own = _url_kwargs(pattern, model, world["own"])
+            assert own is not None, f"{answer}; teach the matrix an own {model.__name__} to compare with"
+            own_answer = getattr(client, method)(reverse(f"admin:{pattern.name}", kwargs=own)).status_code
+            assert own_answer == 403, f"{answer}, but {own_answer} for the own company's object"
+        elif kwargs and model in DESIGN_MODELS and reaches_section:
             # Inside a section the actor works in, another company's object does not exist.
             assert response.status_code in (404, 405), answer
         else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from workflow_design import access
 from workflow_design.files.bundles import bundle_dumps, bundle_export, of_company
-from workflow_design.management.commands._transfer import acting_user, company_by_slug
+from workflow_design.management.commands._transfer import acting_user, company_by_slug, refusal
+from workflow_design.policy import Action, workflow_policy
 
 
 class Command(BaseCommand):
@@ -25,8 +26,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug, company, workflow_version=None, output=None, user=None, **options):
         target = company_by_slug(company)
-        actor = acting_user(user, target)
-        workflows = of_company(visible=access.workflows_for(actor), company=target).filter(slug=slug)
+        actor = acting_user(user)
+        try:
+            workflow_policy.require(actor, Action.EXPORT)
+        except PermissionDenied as exc:
+            raise refusal(exc)
+        exportable = workflow_policy.instances_user_has_permission_for(actor, Action.EXPORT)
+        workflows = of_company(visible=exportable, company=target).filter(slug=slug)
         version = workflow_version
         if version is not None:
             workflows = workflows.filter(version=version)

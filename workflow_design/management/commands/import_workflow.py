@@ -8,11 +8,12 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from workflow_design.files import uploads
-from workflow_design.files.bundles import bundle_import
-from workflow_design.management.commands._transfer import acting_user, company_by_slug
+from workflow_design.files import limits
+from workflow_design.files.bundle_reader import UploadRefused, read_bundle
+from workflow_design.management.commands._transfer import acting_user, company_by_slug, refusal
 from workflow_design.models import AuditChannel
 from workflow_design.services.audit import audit_channel
+from workflow_design.services.bundle_import import bundle_import
 
 
 class Command(BaseCommand):
@@ -42,19 +43,19 @@ class Command(BaseCommand):
         **options,
     ):
         target = company_by_slug(company)
-        actor = acting_user(user, target)
+        actor = acting_user(user)
         try:
             if file == "-":
-                raw = uploads.read_limited(sys.stdin.buffer)
+                raw = limits.read_limited(sys.stdin.buffer)
             else:
                 path = Path(file)
                 if not path.is_file():
                     raise CommandError(f"No file {file}.")
-                uploads.ensure_size(path.stat().st_size)
+                limits.ensure_size(path.stat().st_size)
                 with path.open("rb") as stream:
-                    raw = uploads.read_limited(stream)
-            document = uploads.safe_json_loads(raw)
-        except uploads.UploadRefused as exc:
+                    raw = limits.read_limited(stream)
+            document = read_bundle(raw)
+        except UploadRefused as exc:
             raise CommandError(str(exc))
 
         self.stderr.write(f"Read {len(raw)} bytes; {'checking' if dry_run else 'importing'} into {target.slug}…")
@@ -79,7 +80,7 @@ class Command(BaseCommand):
                     progress=progress,
                 )
         except (PermissionDenied, ValidationError) as exc:
-            raise CommandError("; ".join(getattr(exc, "messages", [str(exc)])))
+            raise refusal(exc)
 
         for clash in result.clashes:
             self.stdout.write(f"exists: {clash['kind']} {clash['slug']} (latest version {clash['latest_version']})")

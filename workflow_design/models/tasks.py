@@ -1,0 +1,121 @@
+"""Task definitions: the steps of a workflow, each with the form its worker fills."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from users.models import Company, CompanyRole
+from workflow_design.models.choices import DefinitionStatus, TaskType
+from workflow_design.models.common import _empty_list, _raise_collected
+from workflow_design.models.slugs import SluggedDefinition
+from workflow_design.models.workflows import WorkflowDefinition
+from workflow_design.rules.field_schemas import field_list_errors
+
+
+class TaskDefinitionManager(models.Manager["TaskDefinition"]):
+    def get_by_natural_key(self, company_slug: str, workflow_slug: str, version: int, slug: str) -> TaskDefinition:
+        return self.get(
+            workflow__company__slug=company_slug, workflow__slug=workflow_slug, workflow__version=version, slug=slug
+        )
+
+
+class TaskDefinition(SluggedDefinition):
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="task_definitions"
+    )
+    workflow = models.ForeignKey(
+        WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, help_text=_("Unique inside its workflow."))
+    description = models.TextField(_("description"), blank=True)
+    task_type = models.CharField(_("task type"), max_length=16, choices=TaskType.choices, default=TaskType.FORM)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order of the task in the designer."))
+    assignee_role = models.ForeignKey(
+        CompanyRole,
+        verbose_name=_("assigned role"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+        help_text=_("The company role whose members work on this task."),
+    )
+    input_schema = models.JSONField(_("input fields (shown to the worker)"), default=_empty_list, blank=True)
+    output_schema = models.JSONField(_("output fields (the form the worker fills)"), default=_empty_list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = TaskDefinitionManager()
+
+    slug_fallback = "task"
+
+    class Meta:
+        verbose_name = _("task definition")
+        verbose_name_plural = _("task definitions")
+        ordering = ["workflow_id", "position", "id"]
+        permissions = [
+            ("import_taskdefinition", _("Can import task definitions")),
+            ("export_taskdefinition", _("Can export task definitions")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "slug"],
+                name="wd_task_unique_slug_per_workflow",
+                violation_error_message=_("This workflow already has a task with this slug."),
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="wd_task_version_positive"),
+            models.CheckConstraint(condition=models.Q(status__in=DefinitionStatus.values), name="wd_task_status_valid"),
+            models.CheckConstraint(condition=models.Q(task_type__in=TaskType.values), name="wd_task_type_valid"),
+        ]
+        # A company's list in its order: pages stop after their rows (access.definitions_for).
+        indexes = [models.Index(fields=["company", "workflow", "position", "id"], name="wd_task_company_list")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple[str, str, int, str]:
+        return (*self.workflow.natural_key(), self.slug)
+
+    natural_key.dependencies = ["workflow_design.workflowdefinition"]  # type: ignore[attr-defined]
+
+    def slug_scope(self) -> models.QuerySet:
+        return TaskDefinition._default_manager.filter(workflow_id=self.workflow_id)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.workflow.is_editable
+
+    def save(self, *args, **kwargs) -> None:
+        # A row made without its company (the ORM, a script) belongs to its workflow's.
+        if self.company_id is None and self.workflow_id is not None:
+            self.company_id = self.workflow.company_id
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[str]] = {
+            "input_schema": field_list_errors(self.input_schema),
+            "output_schema": field_list_errors(self.output_schema),
+        }
+        if self.workflow_id is not None:
+            workflow = self.workflow
+            if self.company_id is None:
+                self.company_id = workflow.company_id
+            if self.company_id != workflow.company_id:
+                errors["workflow"] = [_("The workflow belongs to another company than the task.")]
+            if self.assignee_role_id is not None and self.assignee_role.company_id != workflow.company_id:
+                errors["assignee_role"] = [_("Choose a role of this workflow's company.")]
+        _raise_collected(errors)

@@ -1,0 +1,134 @@
+"""Ticket definitions: the ticket types a company's people submit, each run by a workflow."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from users.models import Company, CompanyRole
+from workflow_design.models.choices import DefinitionStatus
+from workflow_design.models.common import _empty_list, _raise_collected
+from workflow_design.models.slugs import SluggedDefinition, company_version_scope
+from workflow_design.models.workflows import WorkflowDefinition
+from workflow_design.rules.field_schemas import field_list_errors, field_names
+from workflow_design.rules.structured_fields import ext_ref_errors, layout_errors, role_access_errors
+
+
+class TicketDefinitionManager(models.Manager["TicketDefinition"]):
+    def get_by_natural_key(self, company_slug: str, slug: str, version: int) -> TicketDefinition:
+        return self.get(company__slug=company_slug, slug=slug, version=version)
+
+
+class TicketDefinition(SluggedDefinition):
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="ticket_definitions"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    ext_ref = models.JSONField(_("external references"), default=_empty_list, blank=True)
+    workflow = models.ForeignKey(
+        WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.PROTECT, related_name="ticket_definitions"
+    )
+    fields = models.JSONField(_("ticket fields"), default=_empty_list, blank=True)
+    company_role_access = models.JSONField(
+        _("company roles with access"),
+        default=_empty_list,
+        blank=True,
+        help_text=_("Slugs of the company roles that may submit and see tickets of this type."),
+    )
+    edit_layout = models.JSONField(_("edit layout"), default=_empty_list, blank=True)
+    display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by every saved change to the ticket definition; detects concurrent edits."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = TicketDefinitionManager()
+
+    slug_fallback = "ticket"
+
+    class Meta:
+        verbose_name = _("ticket definition")
+        verbose_name_plural = _("ticket definitions")
+        ordering = ["title", "-version", "id"]
+        permissions = [
+            ("import_ticketdefinition", _("Can import ticket definitions")),
+            ("export_ticketdefinition", _("Can export ticket definitions")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "slug", "version"],
+                name="wd_ticket_unique_slug_version_per_company",
+                violation_error_message=_(
+                    "This company already has this version of a ticket definition with this slug."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "slug"],
+                condition=models.Q(status="draft"),
+                name="wd_ticket_one_draft_per_slug",
+                violation_error_message=_("This ticket definition already has a draft version; edit that one."),
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="wd_ticket_version_positive"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DefinitionStatus.values), name="wd_ticket_status_valid"
+            ),
+        ]
+        # A company's list in its order: pages stop after their rows (access.definitions_for).
+        indexes = [models.Index(fields=["company", "title", "-version", "id"], name="wd_ticket_company_list")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def natural_key(self) -> tuple[str, str, int]:
+        return (self.company.slug, self.slug, self.version)
+
+    natural_key.dependencies = ["workflow_design.workflowdefinition"]  # type: ignore[attr-defined]
+
+    def slug_scope(self) -> models.QuerySet:
+        return company_version_scope(self)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == DefinitionStatus.DRAFT
+
+    def save(self, *args, **kwargs) -> None:
+        # A row made without its company (the ORM, a script) belongs to its workflow's.
+        if self.company_id is None and self.workflow_id is not None:
+            self.company_id = self.workflow.company_id
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        names = field_names(self.fields)
+        errors: dict[str, list[str]] = {
+            "fields": field_list_errors(self.fields),
+            "ext_ref": ext_ref_errors(self.ext_ref),
+            "edit_layout": layout_errors(self.edit_layout, names),
+            "display_layout": layout_errors(self.display_layout, names),
+        }
+        if self.workflow_id is not None and self.company_id is not None:
+            if self.workflow.company_id != self.company_id:
+                errors["workflow"] = [_("Choose a workflow of this ticket definition's company.")]
+        if self.company_id is not None:
+            slugs = set(CompanyRole.objects.filter(company_id=self.company_id).values_list("slug", flat=True))
+            errors["company_role_access"] = role_access_errors(self.company_role_access, slugs)
+        _raise_collected(errors)

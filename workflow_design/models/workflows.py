@@ -1,0 +1,125 @@
+"""Workflow definitions: a company's processes, versioned, each a draft until published."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from users.models import Company
+from workflow_design.models.choices import DefinitionStatus
+from workflow_design.models.common import _empty_list, _raise_collected
+from workflow_design.models.slugs import SluggedDefinition, company_version_scope
+from workflow_design.rules.field_schemas import field_list_errors, field_names
+from workflow_design.rules.structured_fields import ext_ref_errors, layout_errors
+
+
+class WorkflowDefinitionQuerySet(models.QuerySet["WorkflowDefinition"]):
+    def drafts(self) -> WorkflowDefinitionQuerySet:
+        return self.filter(status=DefinitionStatus.DRAFT)
+
+    def published(self) -> WorkflowDefinitionQuerySet:
+        return self.filter(status=DefinitionStatus.PUBLISHED)
+
+
+class WorkflowDefinitionManager(models.Manager.from_queryset(WorkflowDefinitionQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, company_slug: str, slug: str, version: int) -> WorkflowDefinition:
+        return self.get(company__slug=company_slug, slug=slug, version=version)
+
+
+class WorkflowDefinition(SluggedDefinition):
+    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="workflows")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=80, help_text=_("Names the workflow in files and the API; kept across versions.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    ext_ref = models.JSONField(_("external references"), default=_empty_list, blank=True)
+    fields = models.JSONField(_("workflow fields"), default=_empty_list, blank=True)
+    display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    revision = models.PositiveIntegerField(
+        _("revision"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by every saved change to the workflow or its parts; detects concurrent edits."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = WorkflowDefinitionManager()
+
+    slug_fallback = "workflow"
+
+    class Meta:
+        verbose_name = _("workflow definition")
+        verbose_name_plural = _("workflow definitions")
+        ordering = ["title", "-version", "id"]
+        permissions = [
+            ("import_workflowdefinition", _("Can import workflow definitions")),
+            ("export_workflowdefinition", _("Can export workflow definitions")),
+            ("publish_workflowdefinition", _("Can publish workflow definitions")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "slug", "version"],
+                name="wd_workflow_unique_slug_version_per_company",
+                violation_error_message=_("This company already has this version of a workflow with this slug."),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "slug"],
+                condition=models.Q(status="draft"),
+                name="wd_workflow_one_draft_per_slug",
+                violation_error_message=_("This workflow already has a draft version; edit that one."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1),
+                name="wd_workflow_version_positive",
+                violation_error_message=_("Versions start at 1."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DefinitionStatus.values), name="wd_workflow_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "status"], name="wd_workflow_company_status"),
+            # A company's list in its order: pages stop after their rows (access.definitions_for).
+            models.Index(fields=["company", "title", "-version", "id"], name="wd_workflow_company_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def natural_key(self) -> tuple[str, str, int]:
+        return (self.company.slug, self.slug, self.version)
+
+    natural_key.dependencies = ["users.company"]  # type: ignore[attr-defined]
+
+    def slug_scope(self) -> models.QuerySet:
+        return company_version_scope(self)
+
+    def clean(self) -> None:
+        super().clean()
+        names = field_names(self.fields)
+        _raise_collected(
+            {
+                "fields": field_list_errors(self.fields),
+                "ext_ref": ext_ref_errors(self.ext_ref),
+                "display_layout": layout_errors(self.display_layout, names),
+            }
+        )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == DefinitionStatus.DRAFT

@@ -1,0 +1,354 @@
+"""A corpus of broken workflows, one per linter rule, and valid ones that must lint clean."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ticketflower.testing.factories import (
+    CompanyRoleFactory,
+    TaskFactory,
+    TicketFactory,
+    TransitionFactory,
+    WorkflowFactory,
+    simple_workflow,
+)
+from users.models import CompanyRole
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition
+from workflow_design.rules.linting import Finding, lint_workflow
+from workflow_design.services import task_update
+
+APPROVED = {"name": "approved", "label": "Approved", "type": "boolean"}
+
+
+def codes(findings: list[Finding]) -> set[tuple[str, str, str]]:
+    return {(f.code, f.object_type, f.object_slug) for f in findings}
+
+
+@pytest.fixture
+def workflow(company_a):
+    return WorkflowFactory(company=company_a, slug="flow")
+
+
+def task(workflow, slug, **kwargs):
+    return TaskFactory(workflow=workflow, slug=slug, title=slug.title(), **kwargs)
+
+
+def link(workflow, source, target, priority=10, condition="", slug=None):
+    return TransitionFactory(
+        workflow=workflow, from_task=source, to_task=target, priority=priority, condition=condition, slug=slug or ""
+    )
+
+
+def test_lint_simple_workflow_is_clean(company_a):
+    assert lint_workflow(simple_workflow(company_a, tasks=3)) == []
+
+
+def test_lint_loop_that_exits_is_clean(workflow):
+    review = task(workflow, "review", output_schema=[APPROVED])
+    rework = task(workflow, "rework")
+    link(workflow, None, review)
+    link(workflow, review, None, priority=10, condition="output.approved")
+    link(workflow, review, rework, priority=20)
+    link(workflow, rework, review)
+    assert lint_workflow(workflow) == []
+
+
+def test_lint_demo_workflows_are_clean(db):
+    call_command("loaddata", "demo", verbosity=0)
+    for demo in WorkflowDefinition.objects.all():
+        assert lint_workflow(demo) == [], demo.slug
+
+
+def test_lint_no_start_transition(workflow):
+    only = task(workflow, "only")
+    link(workflow, only, None)
+    findings = lint_workflow(workflow)
+    assert ("no-start", "workflow", "flow") in codes(findings)
+    assert "no start transition" in findings[0].message
+    assert all(f.code != "unreachable-task" for f in findings)
+
+
+def test_lint_unreachable_task(workflow):
+    first = task(workflow, "first")
+    orphan = task(workflow, "orphan")
+    link(workflow, None, first)
+    link(workflow, first, None)
+    link(workflow, orphan, None)
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug, finding.object_id) == (
+        "unreachable-task",
+        "task",
+        "orphan",
+        orphan.pk,
+    )
+    assert '"Orphan" (orphan)' in finding.message
+
+
+def test_lint_task_that_cannot_reach_an_end(workflow):
+    a, b = task(workflow, "ping"), task(workflow, "pong")
+    link(workflow, None, a)
+    link(workflow, a, b)
+    link(workflow, b, a)
+    assert codes(lint_workflow(workflow)) == {
+        ("no-path-to-end", "task", "ping"),
+        ("no-path-to-end", "task", "pong"),
+    }
+
+
+def test_lint_task_with_no_outgoing_transition(workflow):
+    a, b = task(workflow, "first"), task(workflow, "stuck")
+    link(workflow, None, a)
+    link(workflow, a, b)
+    link(workflow, a, None, priority=20, condition="false")
+    findings = lint_workflow(workflow)
+    assert ("dead-end-task", "task", "stuck") in codes(findings)
+    assert all(f.code != "no-path-to-end" for f in findings if f.object_slug == "stuck")
+
+
+def test_lint_same_priority_twice(workflow):
+    a = task(workflow, "decide", output_schema=[APPROVED])
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, condition="output.approved", slug="yes")
+    link(workflow, a, None, priority=10, condition="!output.approved", slug="no")
+    link(workflow, a, None, priority=30, slug="otherwise")
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == ("duplicate-priority", "transition", "no")
+    assert "yes" in finding.message and "priority 10" in finding.message
+
+
+def test_lint_several_defaults(workflow):
+    a = task(workflow, "decide")
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, slug="first-default")
+    link(workflow, a, None, priority=20, slug="second-default")
+    assert codes(lint_workflow(workflow)) == {("multiple-defaults", "transition", "second-default")}
+
+
+def test_lint_default_not_last(workflow):
+    a = task(workflow, "decide", output_schema=[APPROVED])
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, slug="always")
+    link(workflow, a, None, priority=20, condition="output.approved", slug="never-reached")
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_slug) == ("default-not-last", "always")
+    assert "never-reached" in finding.message
+
+
+def test_lint_conditional_transitions_without_default_warn(workflow):
+    a = task(workflow, "decide", output_schema=[APPROVED])
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, condition="output.approved")
+    [finding] = lint_workflow(workflow)
+    assert (finding.level, finding.code, finding.object_type, finding.object_slug) == (
+        "warning",
+        "no-default",
+        "task",
+        "decide",
+    )
+    assert "stuck" in finding.message
+
+
+def test_lint_condition_with_unknown_field_after_output_form_changed(workflow):
+    a = task(workflow, "decide", output_schema=[APPROVED])
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, condition="output.approved", slug="approved-end")
+    link(workflow, a, None, priority=20)
+    task_update(task=a, user=None, output_schema=[{"name": "ok", "label": "OK", "type": "boolean"}])
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == ("condition-error", "transition", "approved-end")
+    assert "output.approved" in finding.message and "Known output fields: ok" in finding.message
+
+
+def test_lint_condition_type_error_after_field_type_changed(workflow):
+    a = task(workflow, "decide", output_schema=[{"name": "score", "label": "Score", "type": "integer"}])
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, condition="output.score > 3", slug="high")
+    link(workflow, a, None, priority=20)
+    task_update(task=a, user=None, output_schema=[{"name": "score", "label": "Score", "type": "boolean"}])
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_slug) == ("condition-error", "high")
+    assert "cannot be ordered" in finding.message
+
+
+def test_lint_ticket_fields_unchecked_without_ticket_definition(workflow):
+    a = task(workflow, "decide")
+    link(workflow, None, a, condition="ticket.amount > 5", slug="big")
+    link(workflow, None, a, priority=20)
+    link(workflow, a, None)
+    [finding] = lint_workflow(workflow)
+    assert (finding.level, finding.code, finding.object_type) == ("warning", "ticket-fields-unchecked", "workflow")
+    TicketFactory(workflow=workflow, fields=[{"name": "amount", "label": "Amount", "type": "number"}])
+    assert lint_workflow(workflow) == []
+
+
+def test_lint_invalid_field_schema_on_task(workflow):
+    a = task(workflow, "form")
+    link(workflow, None, a)
+    link(workflow, a, None)
+    # Stored before validation existed (e.g. a raw fixture): the linter still catches it.
+    TaskDefinition.objects.filter(pk=a.pk).update(output_schema=[{"name": "Bad Name", "type": "text"}])
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == ("invalid-field-schema", "task", "form")
+    assert "output fields" in finding.message and "Bad Name" in finding.message
+
+
+def test_lint_invalid_workflow_fields(workflow):
+    a = task(workflow, "form")
+    link(workflow, None, a)
+    link(workflow, a, None)
+    WorkflowDefinition.objects.filter(pk=workflow.pk).update(fields=[{"name": "x", "type": "colour"}])
+    workflow.refresh_from_db()
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == ("invalid-field-schema", "workflow", "flow")
+    assert "colour" in finding.message
+
+
+def test_lint_ticket_layout_names_unknown_field(workflow):
+    a = task(workflow, "form")
+    link(workflow, None, a)
+    link(workflow, a, None)
+    ticket = TicketFactory(workflow=workflow, slug="req", fields=[{"name": "item", "label": "Item", "type": "text"}])
+    TicketDefinition.objects.filter(pk=ticket.pk).update(edit_layout=[{"title": "Main", "fields": ["item", "price"]}])
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == (
+        "layout-unknown-field",
+        "ticket_definition",
+        "req",
+    )
+    assert "'price'" in finding.message and "edit layout" in finding.message
+
+
+def test_lint_ticket_access_role_no_longer_in_company(workflow, company_a):
+    role = CompanyRoleFactory(company=company_a, slug="auditor")
+    a = task(workflow, "form")
+    link(workflow, None, a)
+    link(workflow, a, None)
+    TicketFactory(workflow=workflow, slug="req", company_role_access=["auditor"])
+    CompanyRole.objects.filter(pk=role.pk).delete()
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == ("unknown-role", "ticket_definition", "req")
+    assert "auditor" in finding.message
+
+
+def test_lint_assignee_role_of_another_company(workflow, company_b):
+    foreign = CompanyRoleFactory(company=company_b, slug="outsider")
+    a = task(workflow, "form")
+    link(workflow, None, a)
+    link(workflow, a, None)
+    TaskDefinition.objects.filter(pk=a.pk).update(assignee_role=foreign)
+    [finding] = lint_workflow(workflow)
+    assert (finding.code, finding.object_type, finding.object_slug) == ("unknown-role", "task", "form")
+    assert "outsider" in finding.message
+
+
+def test_lint_finding_as_dict(workflow):
+    [finding] = lint_workflow(workflow)
+    assert finding.as_dict() == {
+        "level": "error",
+        "code": "no-start",
+        "message": finding.message,
+        "object_type": "workflow",
+        "object_slug": "flow",
+        "object_id": workflow.pk,
+    }
+
+
+def _queries(workflow) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        lint_workflow(workflow)
+    return len(captured)
+
+
+def test_lint_query_count_does_not_grow_with_tasks(company_a):
+    small = simple_workflow(company_a, tasks=2)
+    large = simple_workflow(company_a, tasks=25)
+    TicketFactory(workflow=small)
+    TicketFactory(workflow=large)
+    assert _queries(small) == _queries(large) <= 5
+
+
+OK_FIELD = {"name": "ok", "label": "OK", "type": "boolean"}
+
+
+def test_lint_repeated_condition_gets_each_source_tasks_verdict(workflow):
+    # One condition text on three tasks: checked once per output form, and a message naming
+    # the task names the task of that transition, not the first one checked.
+    first, second, third = (task(workflow, slug, output_schema=[APPROVED]) for slug in ("first", "second", "third"))
+    link(workflow, None, first)
+    for source, target in ((first, second), (second, third), (third, None)):
+        link(workflow, source, target, priority=10, condition="output.approved", slug=f"{source.slug}-yes")
+        link(workflow, source, None, priority=20, slug=f"{source.slug}-end")
+    TaskDefinition.objects.filter(pk__in=[second.pk, third.pk]).update(output_schema=[OK_FIELD])
+    findings = lint_workflow(workflow)
+    assert codes(findings) == {
+        ("condition-error", "transition", "second-yes"),
+        ("condition-error", "transition", "third-yes"),
+    }
+    messages = {f.object_slug: f.message for f in findings}
+    assert "the task Second has no output field approved" in messages["second-yes"]
+    assert "the task Third has no output field approved" in messages["third-yes"]
+
+
+def test_lint_same_condition_in_two_workflows_reads_each_workflows_fields(company_a):
+    findings = {}
+    for slug in ("keeps-limit", "lost-limit"):
+        flow = WorkflowFactory(
+            company=company_a, slug=slug, fields=[{"name": "limit", "label": "L", "type": "integer"}]
+        )
+        decide = task(flow, "decide")
+        link(flow, None, decide, priority=10, condition="workflow.limit > 3", slug="big")
+        link(flow, None, decide, priority=20, slug="small")
+        link(flow, decide, None)
+        if slug == "lost-limit":
+            WorkflowDefinition.objects.filter(pk=flow.pk).update(
+                fields=[{"name": "cap", "label": "C", "type": "integer"}]
+            )
+            flow.refresh_from_db()
+        findings[slug] = lint_workflow(flow)
+    assert findings["keeps-limit"] == []
+    [finding] = findings["lost-limit"]
+    assert (finding.code, finding.object_slug) == ("condition-error", "big")
+    assert "Unknown field workflow.limit" in finding.message and "Known workflow fields: cap" in finding.message
+
+
+def test_lint_work_grows_with_distinct_conditions_and_forms_not_with_tasks(company_a, monkeypatch):
+    # The guard on linear linting: a long workflow repeating two conditions over one output form
+    # parses each condition once, type-checks it once and checks each distinct form once.
+    from workflow_design.rules import field_schemas
+    from workflow_design.rules.cel import checker, syntax
+
+    calls = {"parse": 0, "check": 0, "form": 0}
+
+    def counting(name, function):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return counted
+
+    for cache in (syntax.parsed_for_checking, syntax._field_references, field_schemas._remembered_field_list_errors):
+        cache.cache_clear()
+    monkeypatch.setattr(syntax, "parse_condition", counting("parse", syntax.parse_condition))
+    monkeypatch.setattr(checker.TreeChecker, "check", counting("check", checker.TreeChecker.check))
+    monkeypatch.setattr(field_schemas, "_field_list_errors", counting("form", field_schemas._field_list_errors))
+
+    flow = WorkflowFactory(company=company_a, slug="long")
+    steps = [task(flow, f"step-{i}", output_schema=[APPROVED], position=i) for i in range(12)]
+    link(flow, None, steps[0])
+    for i, step in enumerate(steps):
+        following = steps[i + 1] if i + 1 < len(steps) else None
+        link(flow, step, following, priority=10, condition="output.approved == true", slug=f"{i}-yes")
+        link(flow, step, None, priority=20, condition="output.approved == false", slug=f"{i}-no")
+        link(flow, step, None, priority=30, slug=f"{i}-end")
+    TicketFactory(workflow=flow)
+    for cache in (syntax.parsed_for_checking, syntax._field_references, field_schemas._remembered_field_list_errors):
+        cache.cache_clear()
+    calls.update(parse=0, check=0, form=0)
+
+    assert lint_workflow(flow) == []
+    flow.refresh_from_db()
+    forms = [flow.fields, *(t.fields for t in flow.ticket_definitions.all())]
+    forms += [schema for t in flow.tasks.all() for schema in (t.input_schema, t.output_schema)]
+    assert calls == {"parse": 2, "check": 2, "form": len({repr(form) for form in forms})}
+    assert calls["form"] <= 4
