@@ -52,6 +52,13 @@ def company_admin_a(company_a):
 
 
 @pytest.fixture
+def client_a(client, creator_a):
+    """The test client signed in as alpha's workflow creator."""
+    client.force_login(creator_a)
+    return client
+
+
+@pytest.fixture
 def superuser(db):
     return UserFactory(company=None, email="root@ticketflower.example", is_superuser=True)
 

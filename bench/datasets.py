@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from users.models import Company, CompanyRole, User
 from users.roles import WORKFLOW_CREATOR
 from users.services import company_create, user_create
+from workflow_design.files.resources.tasks import TASK_COLUMNS
 from workflow_design.models import (
     DefinitionStatus,
     TaskDefinition,
@@ -283,20 +284,7 @@ def task_import_csv(workflows: list[WorkflowDefinition], rows: int) -> bytes:
 
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "workflow",
-            "workflow_version",
-            "slug",
-            "title",
-            "description",
-            "task_type",
-            "position",
-            "assignee_role",
-            "input_schema",
-            "output_schema",
-        ]
-    )
+    writer.writerow(TASK_COLUMNS)
     input_json = json.dumps(INPUT_SCHEMA)
     output_json = json.dumps(OUTPUT_SCHEMA)
     for i in range(rows):

@@ -494,6 +494,7 @@ def stock_task_resource(company):
     from import_export import fields, resources, widgets
 
     from users.models import CompanyRole
+    from workflow_design.files.bundles import TASK_KEYS
     from workflow_design.models import TaskDefinition, WorkflowDefinition
 
     class CompanyRoleBySlug(widgets.ForeignKeyWidget):
@@ -510,17 +511,7 @@ def stock_task_resource(company):
 
         class Meta:
             model = TaskDefinition
-            fields = (
-                "workflow",
-                "slug",
-                "title",
-                "description",
-                "task_type",
-                "position",
-                "assignee_role",
-                "input_schema",
-                "output_schema",
-            )
+            fields = ("workflow", *TASK_KEYS)
             import_id_fields = ("workflow", "slug")
 
         def before_save_instance(self, instance, row, **kwargs):

@@ -25,8 +25,53 @@ def _manages_users(user) -> bool:
     return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_company_admin))
 
 
+class ManagedByUserManagersMixin:
+    """Seen and changed by those who manage users: platform superusers and company admins."""
+
+    def has_module_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    def has_add_permission(self, request):
+        return _manages_users(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _manages_users(request.user)
+
+
+class CompanyChoiceMixin:
+    """The company fields offer the companies the user sees; a company admin's new row is their company's."""
+
+    # Set on the new row before validation, so the company's rules are checked on the form.
+    company_bound_values: dict = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company":
+            kwargs["queryset"] = access.companies_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        values = {"company": request.user.company, **self.company_bound_values}
+
+        class CompanyBoundForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, **inner)
+                for name, value in values.items():
+                    setattr(self.instance, name, value)
+
+        return CompanyBoundForm
+
+
 @admin.register(Company)
-class CompanyAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
+class CompanyAdmin(HiddenObjectsAreNotFoundMixin, ManagedByUserManagersMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -34,12 +79,6 @@ class CompanyAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return access.companies_visible_to(request.user)
-
-    def has_module_permission(self, request):
-        return _manages_users(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _manages_users(request.user)
 
     # Only the platform creates, renames or deletes companies.
     def has_add_permission(self, request):
@@ -60,7 +99,7 @@ class CompanyAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(HiddenObjectsAreNotFoundMixin, DjangoUserAdmin):
+class UserAdmin(HiddenObjectsAreNotFoundMixin, ManagedByUserManagersMixin, CompanyChoiceMixin, DjangoUserAdmin):
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
     list_display = ("email", "full_name", "company", "is_staff", "is_active", "last_login")
@@ -79,6 +118,7 @@ class UserAdmin(HiddenObjectsAreNotFoundMixin, DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "company", "password1", "password2")}),)
     # Fields only the platform superuser may set; a company admin never sees them.
     superuser_only_fields = ("company", "is_superuser", "user_permissions")
+    company_bound_values = {"is_superuser": False}
 
     def get_queryset(self, request):
         return access.users_visible_to(request.user).select_related("company")
@@ -109,44 +149,15 @@ class UserAdmin(HiddenObjectsAreNotFoundMixin, DjangoUserAdmin):
             kwargs["queryset"] = access.company_roles_visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "company":
-            kwargs["queryset"] = access.companies_visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_module_permission(self, request):
-        return _manages_users(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _manages_users(request.user)
-
-    def has_add_permission(self, request):
-        return _manages_users(request.user)
-
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
-        return _manages_users(request.user)
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.is_superuser or obj.pk == request.user.pk) and not request.user.is_superuser:
             return False
-        return _manages_users(request.user)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if request.user.is_superuser:
-            return form
-        company = request.user.company
-
-        class CompanyBoundForm(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, **inner)
-                # Set before validation: the company rules are checked on the form.
-                self.instance.company = company
-                self.instance.is_superuser = False
-
-        return CompanyBoundForm
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
@@ -167,7 +178,7 @@ class UserAdmin(HiddenObjectsAreNotFoundMixin, DjangoUserAdmin):
 
 
 @admin.register(CompanyRole)
-class CompanyRoleAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
+class CompanyRoleAdmin(HiddenObjectsAreNotFoundMixin, ManagedByUserManagersMixin, CompanyChoiceMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "company", "updated_at")
     list_select_related = ("company",)
     search_fields = ("name", "slug")
@@ -182,40 +193,6 @@ class CompanyRoleAdmin(HiddenObjectsAreNotFoundMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         return ("company",) if request.user.is_superuser else ()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "company":
-            kwargs["queryset"] = access.companies_visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_module_permission(self, request):
-        return _manages_users(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _manages_users(request.user)
-
-    def has_add_permission(self, request):
-        return _manages_users(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return _manages_users(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return _manages_users(request.user)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if not request.user.is_superuser:
-            # Set before validation so the unique (company, slug) rule is checked in the form.
-            company = request.user.company
-
-            class CompanyBoundForm(form):
-                def __init__(self, *args, **inner):
-                    super().__init__(*args, **inner)
-                    self.instance.company = company
-
-            return CompanyBoundForm
-        return form
 
 
 # The admins of auth and django-axes are registered before this module is imported.

@@ -93,17 +93,23 @@ class LoginFailureThrottle(SimpleRateThrottle):
         self.cache.set(key, history, self.duration)
 
 
-class LoginView(APIView):
-    """Log in with email and password; answers a refresh and an access token."""
+class CredentialsView(APIView):
+    """An endpoint that takes credentials or a token in its body: open to anyone, and a 401
+    names the Bearer scheme."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [LoginFailureThrottle]
     parser_classes = API_PARSERS
-    generic_error = _("The email address or password is not correct.")
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class LoginView(CredentialsView):
+    """Log in with email and password; answers a refresh and an access token."""
+
+    throttle_classes = [LoginFailureThrottle]
+    generic_error = _("The email address or password is not correct.")
 
     @extend_schema(
         tags=["auth"],
@@ -155,15 +161,8 @@ class RefreshView(TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
-class LogoutView(APIView):
+class LogoutView(CredentialsView):
     """Blacklist a refresh token (log out of the API)."""
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    parser_classes = API_PARSERS
-
-    def get_authenticate_header(self, request):
-        return 'Bearer realm="api"'
 
     @extend_schema(
         tags=["auth"],

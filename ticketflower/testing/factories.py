@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils.text import slugify
 
 from users.models import Company, CompanyRole, User
 from users.roles import COMPANY_ADMIN, WORKFLOW_CREATOR
 from users.services import company_ensure_groups, user_sync_company_groups
+from workflow_design import services
 
 TEST_PASSWORD = "pw-Test-12345"
 
@@ -70,44 +72,64 @@ class UserFactory(factory.django.DjangoModelFactory):
         return obj
 
 
-class WorkflowFactory(factory.django.DjangoModelFactory):
-    """A draft workflow made by `workflow_create` (so its object permissions exist)."""
+class DefinitionFactory(factory.django.DjangoModelFactory):
+    """A definition made by its create service, as every real path makes it, so that its object
+    permissions, slug checks and audit entry exist. `created_by` names the acting user."""
+
+    class Meta:
+        abstract = True
+
+    # The create function of `workflow_design.services` that makes the row.
+    _service = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return getattr(services, cls._service)(user=kwargs.pop("created_by", None), **kwargs)
+
+
+class TitledDefinitionFactory(DefinitionFactory):
+    """A definition with a title and slug of its own, numbered: "Workflow 3", "workflow-3"."""
+
+    class Meta:
+        abstract = True
+
+    class Params:
+        noun = "Definition"
+
+    title = factory.LazyAttributeSequence(lambda o, n: f"{o.noun} {n}")
+    slug = factory.LazyAttributeSequence(lambda o, n: f"{slugify(o.noun)}-{n}")
+
+
+class WorkflowFactory(TitledDefinitionFactory):
+    """A draft workflow made by `workflow_create`."""
 
     class Meta:
         model = "workflow_design.WorkflowDefinition"
 
+    class Params:
+        noun = "Workflow"
+
+    _service = "workflow_create"
     company = factory.SubFactory(CompanyFactory)
-    title = factory.Sequence(lambda n: f"Workflow {n}")
-    slug = factory.Sequence(lambda n: f"workflow-{n}")
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        from workflow_design.services import workflow_create
-
-        return workflow_create(user=kwargs.pop("created_by", None), **kwargs)
 
 
-class TaskFactory(factory.django.DjangoModelFactory):
+class TaskFactory(TitledDefinitionFactory):
     class Meta:
         model = "workflow_design.TaskDefinition"
 
+    class Params:
+        noun = "Task"
+
+    _service = "task_create"
     workflow = factory.SubFactory(WorkflowFactory)
-    title = factory.Sequence(lambda n: f"Task {n}")
-    slug = factory.Sequence(lambda n: f"task-{n}")
     position = factory.Sequence(lambda n: n)
 
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        from workflow_design.services import task_create
 
-        kwargs.pop("company", None)
-        return task_create(user=kwargs.pop("created_by", None), **kwargs)
-
-
-class TransitionFactory(factory.django.DjangoModelFactory):
+class TransitionFactory(DefinitionFactory):
     class Meta:
         model = "workflow_design.WorkflowTransition"
 
+    _service = "transition_create"
     from_task = None
     to_task = None
     workflow = factory.LazyAttribute(
@@ -115,27 +137,17 @@ class TransitionFactory(factory.django.DjangoModelFactory):
     )
     priority = 10
 
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        from workflow_design.services import transition_create
 
-        return transition_create(user=None, **kwargs)
-
-
-class TicketFactory(factory.django.DjangoModelFactory):
+class TicketFactory(TitledDefinitionFactory):
     class Meta:
         model = "workflow_design.TicketDefinition"
 
+    class Params:
+        noun = "Ticket type"
+
+    _service = "ticket_create"
     workflow = factory.SubFactory(WorkflowFactory)
     company = factory.LazyAttribute(lambda o: o.workflow.company)
-    title = factory.Sequence(lambda n: f"Ticket type {n}")
-    slug = factory.Sequence(lambda n: f"ticket-{n}")
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        from workflow_design.services import ticket_create
-
-        return ticket_create(user=kwargs.pop("created_by", None), **kwargs)
 
 
 def simple_workflow(company, *, tasks: int = 2, user=None):

@@ -121,6 +121,12 @@ class SchemaClient:
         path = self.path_for(method, ends_with).format(**params)
         return getattr(self.http, method)(path, body, format="json")
 
+    def create(self, ends_with: str, body: dict, **params) -> dict:
+        """POST a new row; the answer must be 201. Returns the row as the API answered it."""
+        made = self.call("post", ends_with, body, **params)
+        assert made.status_code == 201, made.json()
+        return made.json()
+
 
 def test_a_script_using_only_the_schema_and_demo_login_designs_and_publishes_a_workflow(db):
     call_command("loaddata", "demo", verbosity=0)
@@ -133,33 +139,18 @@ def test_a_script_using_only_the_schema_and_demo_login_designs_and_publishes_a_w
     assert tokens.status_code == 200
     client.http.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens.json()['access']}")
 
-    workflow = client.call(
-        "post",
-        "/workflows/",
-        {
-            "title": "Script-made access request",
-            "slug": "script-access",
-            "fields": [{"name": "system", "label": "System", "type": "text", "required": True}],
-        },
-    )
-    assert workflow.status_code == 201, workflow.json()
-    wid = workflow.json()["id"]
-    review = client.call(
-        "post",
+    system = {"name": "system", "label": "System", "type": "text", "required": True}
+    approved = {"name": "approved", "label": "Approved", "type": "boolean", "required": True}
+    workflow = {"title": "Script-made access request", "slug": "script-access", "fields": [system]}
+    wid = client.create("/workflows/", workflow)["id"]
+    review = client.create(
         "/workflows/{workflow_pk}/tasks/",
-        {
-            "title": "Review",
-            "slug": "review",
-            "output_schema": [{"name": "approved", "label": "Approved", "type": "boolean", "required": True}],
-        },
+        {"title": "Review", "slug": "review", "output_schema": [approved]},
         workflow_pk=wid,
     )
-    assert review.status_code == 201, review.json()
-    assert review.json()["output_json_schema"]["required"] == ["approved"]
-    rid = review.json()["id"]
-    for body in ({"to_task": rid}, {"from_task": rid, "to_task": None}):
-        made = client.call("post", "/workflows/{workflow_pk}/transitions/", body, workflow_pk=wid)
-        assert made.status_code == 201, made.json()
+    assert review["output_json_schema"]["required"] == ["approved"]
+    for body in ({"to_task": review["id"]}, {"from_task": review["id"], "to_task": None}):
+        client.create("/workflows/{workflow_pk}/transitions/", body, workflow_pk=wid)
 
     lint = client.call("get", "/workflows/{id}/lint/", id=wid)
     assert lint.status_code == 200

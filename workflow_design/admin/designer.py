@@ -26,6 +26,7 @@ from workflow_design.admin.widgets import EDITOR_SCHEMAS
 from workflow_design.models import WorkflowDefinition
 from workflow_design.policy import Action, policy_for
 from workflow_design.rules.field_schemas import field_list_errors, field_list_to_json_schema
+from workflow_design.writes import ModelWrites, writes_for
 
 SAVE_ERRORS = "designer_save_errors"
 
@@ -98,6 +99,8 @@ class DesignerAdminMixin:
     change_form_template = "admin/workflow_design/change_form.html"
     # Workflows and ticket types belong to a company; tasks and transitions to their workflow's.
     company_field = True
+    # Form fields that a write does not take as data: where the row belongs, and the revision marker.
+    not_written: tuple[str, ...] = ("company", "opened_revision")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(self.designer_fieldsets(request, obj))
@@ -137,6 +140,33 @@ class DesignerAdminMixin:
         """The company of a new definition, as the policy decides (a superuser's pick, if any)."""
         requested = form.cleaned_data.get("company") if request.user.is_superuser else None
         return self.policy.company_for_new(request.user, requested)
+
+    # Writes: the model's services only ------------------------------------------------------
+
+    @property
+    def writes(self) -> ModelWrites:
+        return writes_for(self.model)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Also with no field of its own changed: the revision the page was opened at is
+            # checked for the whole save, a workflow's rows included.
+            self.writes.update(
+                obj,
+                user=request.user,
+                expected_revision=form.cleaned_data.get("opened_revision"),
+                **changed_fields(form, exclude=self.not_written),
+            )
+            return
+        data = {name: value for name, value in form.cleaned_data.items() if name not in self.not_written}
+        take_saved(obj, self.create_row(request, form, data))
+
+    def create_row(self, request, form, data: dict[str, Any]) -> models.Model:
+        """A new workflow or ticket definition, in the company the policy decides."""
+        return self.writes.create(user=request.user, company=self.new_company(request, form), **data)
+
+    def delete_model(self, request, obj):
+        self.writes.delete(obj, user=request.user)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":

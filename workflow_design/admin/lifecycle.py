@@ -9,6 +9,9 @@ the comparison); a workflow the user may not see is a plain 404, as another comp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
@@ -34,61 +37,75 @@ def _refusal_text(workflow: WorkflowDefinition, exc: ValidationError) -> str:
     return _("%(workflow)s: %(reasons)s") % {"workflow": workflow, "reasons": " ".join(exc.messages)}
 
 
-def _run_on_each(modeladmin, request, queryset, *, need: Action, service, done_message) -> None:
-    """Run one lifecycle service per selected workflow the policy allows; report what went through and what not."""
-    done, refused = [], []
-    for workflow in modeladmin.lifecycle_targets(request, queryset, need):
-        try:
-            result = service(workflow=workflow, user=request.user)
-        except ValidationError as exc:
-            refused.append(_refusal_text(workflow, exc))
-        else:
-            done.append(str(result))
-    modeladmin.report_lifecycle(request, done_message, done, refused)
+@dataclass(frozen=True)
+class Step:
+    """A lifecycle step: the policy's action it needs, the service that takes it, its words."""
+
+    name: str
+    action: Action
+    service: Callable[..., WorkflowDefinition]  # (workflow=, user=) -> the workflow it leaves
+    title: str  # of the confirmation page
+    done: str  # after the step, on one workflow
+    done_list: str  # after the changelist action, on the workflows it went through for
+    action_description: str
 
 
-@admin.action(description=gettext_lazy("Publish selected draft workflows"))
-def publish_selected(modeladmin, request, queryset):
-    _run_on_each(
-        modeladmin,
-        request,
-        queryset,
-        need=Action.PUBLISH,
-        service=lifecycle.workflow_publish,
-        done_message=_("Published: %(list)s."),
+STEPS = {
+    step.name: step
+    for step in (
+        Step(
+            "publish",
+            Action.PUBLISH,
+            lifecycle.workflow_publish,
+            title=gettext_lazy("Publish %(workflow)s"),
+            done=gettext_lazy("%(workflow)s is published."),
+            done_list=gettext_lazy("Published: %(list)s."),
+            action_description=gettext_lazy("Publish selected draft workflows"),
+        ),
+        Step(
+            "new_version",
+            Action.NEW_VERSION,
+            lifecycle.workflow_new_version,
+            title=gettext_lazy("Create a new version of %(workflow)s"),
+            done=gettext_lazy("%(workflow)s is a new draft."),
+            done_list=gettext_lazy("New draft versions: %(list)s."),
+            action_description=gettext_lazy("Create a new draft version of the selected workflows"),
+        ),
+        Step(
+            "archive",
+            Action.ARCHIVE,
+            lifecycle.workflow_archive,
+            title=gettext_lazy("Archive %(workflow)s"),
+            done=gettext_lazy("%(workflow)s is archived."),
+            done_list=gettext_lazy("Archived: %(list)s."),
+            action_description=gettext_lazy("Archive selected published workflows"),
+        ),
     )
+}
 
 
-@admin.action(description=gettext_lazy("Create a new draft version of the selected workflows"))
-def new_version_selected(modeladmin, request, queryset):
-    _run_on_each(
-        modeladmin,
-        request,
-        queryset,
-        need=Action.NEW_VERSION,
-        service=lifecycle.workflow_new_version,
-        done_message=_("New draft versions: %(list)s."),
-    )
+def _changelist_action(step: Step):
+    """The changelist action `<step>_selected`: the step on each selected workflow the policy
+    allows; reports what went through and what not."""
+
+    def run_on_each(modeladmin, request, queryset) -> None:
+        done, refused = [], []
+        for workflow in modeladmin.lifecycle_targets(request, queryset, step.action):
+            try:
+                result = step.service(workflow=workflow, user=request.user)
+            except ValidationError as exc:
+                refused.append(_refusal_text(workflow, exc))
+            else:
+                done.append(str(result))
+        modeladmin.report_lifecycle(request, step.done_list, done, refused)
+
+    run_on_each.__name__ = f"{step.name}_selected"
+    return admin.action(description=step.action_description)(run_on_each)
 
 
-@admin.action(description=gettext_lazy("Archive selected published workflows"))
-def archive_selected(modeladmin, request, queryset):
-    _run_on_each(
-        modeladmin,
-        request,
-        queryset,
-        need=Action.ARCHIVE,
-        service=lifecycle.workflow_archive,
-        done_message=_("Archived: %(list)s."),
-    )
-
-
-# Each action, with the policy's action it needs.
-LIFECYCLE_ACTIONS = (
-    (publish_selected, Action.PUBLISH),
-    (new_version_selected, Action.NEW_VERSION),
-    (archive_selected, Action.ARCHIVE),
-)
+# The changelist actions (`publish_selected`, `new_version_selected`, `archive_selected`), each
+# with its step.
+LIFECYCLE_ACTIONS = [(_changelist_action(step), step) for step in STEPS.values()]
 
 
 class WorkflowLifecycleAdminMixin:
@@ -99,8 +116,8 @@ class WorkflowLifecycleAdminMixin:
         actions = super().get_actions(request)
         if self.is_lifecycle_popup(request):
             return actions
-        for func, action in LIFECYCLE_ACTIONS:
-            if workflow_policy.user_has_permission(request.user, action):
+        for func, step in LIFECYCLE_ACTIONS:
+            if workflow_policy.user_has_permission(request.user, step.action):
                 actions[func.__name__] = (func, func.__name__, func.short_description)
         return actions
 
@@ -207,25 +224,13 @@ class WorkflowLifecycleAdminMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Publish, new version, archive -----------------------------------------------------------
-    def _confirm_or_run(self, request, object_id, *, step: str, action: Action):
-        obj = self.lifecycle_object(request, object_id, action)
+    def _confirm_or_run(self, request, object_id, step: Step):
+        obj = self.lifecycle_object(request, object_id, step.action)
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
         if request.method == "POST" and "confirm" in request.POST:
             try:
-                if step == "publish":
-                    lifecycle.workflow_publish(workflow=obj, user=request.user)
-                    self.message_user(request, _("%(workflow)s is published.") % {"workflow": obj}, messages.SUCCESS)
-                elif step == "new_version":
-                    created = lifecycle.workflow_new_version(workflow=obj, user=request.user)
-                    self.message_user(
-                        request, _("%(workflow)s is a new draft.") % {"workflow": created}, messages.SUCCESS
-                    )
-                    change_url = reverse(
-                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[created.pk]
-                    )
-                else:
-                    lifecycle.workflow_archive(workflow=obj, user=request.user)
-                    self.message_user(request, _("%(workflow)s is archived.") % {"workflow": obj}, messages.SUCCESS)
+                # The workflow the step leaves: the same one, or (new version) the new draft.
+                result = step.service(workflow=obj, user=request.user)
             except lifecycle.LintRefused as exc:
                 self.message_user(
                     request,
@@ -235,18 +240,16 @@ class WorkflowLifecycleAdminMixin:
                 )
             except ValidationError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, step.done % {"workflow": result}, messages.SUCCESS)
+                change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[result.pk])
             return HttpResponseRedirect(change_url)
-        findings = lint_workflow(obj) if step == "publish" else []
-        titles = {
-            "publish": _("Publish %(workflow)s"),
-            "new_version": _("Create a new version of %(workflow)s"),
-            "archive": _("Archive %(workflow)s"),
-        }
+        findings = lint_workflow(obj) if step.action == Action.PUBLISH else []
         context = self.lifecycle_context(
             request,
             obj,
-            titles[step] % {"workflow": obj},
-            step=step,
+            step.title % {"workflow": obj},
+            step=step.name,
             findings=findings,
             errors=[f for f in findings if f.level == ERROR],
             warnings=[f for f in findings if f.level == WARNING],
@@ -254,13 +257,13 @@ class WorkflowLifecycleAdminMixin:
         return TemplateResponse(request, f"{TEMPLATES}confirm.html", context)
 
     def publish_view(self, request, object_id):
-        return self._confirm_or_run(request, object_id, step="publish", action=Action.PUBLISH)
+        return self._confirm_or_run(request, object_id, STEPS["publish"])
 
     def new_version_view(self, request, object_id):
-        return self._confirm_or_run(request, object_id, step="new_version", action=Action.NEW_VERSION)
+        return self._confirm_or_run(request, object_id, STEPS["new_version"])
 
     def archive_view(self, request, object_id):
-        return self._confirm_or_run(request, object_id, step="archive", action=Action.ARCHIVE)
+        return self._confirm_or_run(request, object_id, STEPS["archive"])
 
     # Dry run and compare ---------------------------------------------------------------------
     def dry_run_view(self, request, object_id):

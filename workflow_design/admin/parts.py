@@ -11,27 +11,22 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from workflow_design import services
 from workflow_design.admin.designer import (
     DesignerAdminMixin,
     WorkflowListFilter,
-    changed_fields,
     json_schema_html,
-    take_saved,
 )
 from workflow_design.admin.forms import TaskDefinitionForm, WorkflowTransitionForm
 from workflow_design.admin.scoping import DesignModelAdmin
 from workflow_design.admin.transfer import TaskTransferAdminMixin, TransitionTransferAdminMixin
 from workflow_design.models import TaskDefinition, WorkflowTransition
 
-# Form fields that are not written by the update of a part: where it is, and the revision marker.
-NOT_UPDATED = ("workflow", "opened_revision")
-
 
 class PartAdminMixin:
     """A part page remembers its workflow's revision; a part stays in its workflow."""
 
     company_field = False  # a part belongs to its workflow's company
+    not_written = ("workflow", "opened_revision")  # a part's workflow is where it goes, not data
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if kwargs.get("fields"):
@@ -61,22 +56,13 @@ class PartAdminMixin:
         # A part stays in its workflow; copying it elsewhere is done by new versions or bundles.
         return [*fields, "workflow"] if obj is not None else fields
 
-    def save_part(self, request, obj, form, change, *, update, create, name: str) -> None:
-        if change:
-            update(
-                user=request.user,
-                expected_revision=form.cleaned_data.get("opened_revision"),
-                **{name: obj},
-                **changed_fields(form, exclude=NOT_UPDATED),
-            )
-            return
+    def create_row(self, request, form, data):
         workflow = form.cleaned_data["workflow"]
         try:
             self.policy.require_add_to(request.user, workflow)
         except PermissionDenied as exc:
             raise ValidationError({"workflow": [str(exc)]}) from None
-        data = {key: value for key, value in form.cleaned_data.items() if key not in NOT_UPDATED}
-        take_saved(obj, create(user=request.user, workflow=workflow, **data))
+        return self.writes.create(user=request.user, workflow=workflow, **data)
 
 
 @admin.register(TaskDefinition)
@@ -120,14 +106,6 @@ class TaskDefinitionAdmin(TaskTransferAdminMixin, PartAdminMixin, DesignerAdminM
     def input_json_schema(self, obj):
         return json_schema_html(obj.input_schema, f"{obj.title} input") if obj and obj.pk else "—"
 
-    def save_model(self, request, obj, form, change):
-        self.save_part(
-            request, obj, form, change, update=services.task_update, create=services.task_create, name="task"
-        )
-
-    def delete_model(self, request, obj):
-        services.task_delete(task=obj, user=request.user)
-
 
 @admin.register(WorkflowTransition)
 class WorkflowTransitionAdmin(TransitionTransferAdminMixin, PartAdminMixin, DesignerAdminMixin, DesignModelAdmin):
@@ -136,17 +114,3 @@ class WorkflowTransitionAdmin(TransitionTransferAdminMixin, PartAdminMixin, Desi
     list_filter = ("status", WorkflowListFilter)
     list_select_related = ("workflow", "from_task", "to_task")
     search_fields = ("slug", "condition", "workflow__title", "from_task__title", "to_task__title")
-
-    def save_model(self, request, obj, form, change):
-        self.save_part(
-            request,
-            obj,
-            form,
-            change,
-            update=services.transition_update,
-            create=services.transition_create,
-            name="transition",
-        )
-
-    def delete_model(self, request, obj):
-        services.transition_delete(transition=obj, user=request.user)

@@ -6,21 +6,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from users import access as user_access
-from workflow_design import services
 from workflow_design.admin.designer import (
     DesignerAdminMixin,
     WorkflowListFilter,
-    changed_fields,
     json_schema_html,
-    take_saved,
 )
 from workflow_design.admin.forms import TicketDefinitionForm
 from workflow_design.admin.scoping import DesignModelAdmin
 from workflow_design.admin.transfer import TicketTransferAdminMixin
 from workflow_design.models import TicketDefinition
-
-# Form fields that a write does not take as data: who owns it, and the revision marker.
-NOT_WRITTEN = ("company", "opened_revision")
 
 
 def role_choices(request, company_id: int | None) -> list[tuple[str, str]]:
@@ -82,18 +76,3 @@ class TicketDefinitionAdmin(TicketTransferAdminMixin, DesignerAdminMixin, Design
     @admin.display(description=_("JSON Schema of the ticket form"))
     def fields_json_schema(self, obj):
         return json_schema_html(obj.fields, obj.title) if obj and obj.pk else "—"
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            services.ticket_update(
-                ticket=obj,
-                user=request.user,
-                expected_revision=form.cleaned_data.get("opened_revision"),
-                **changed_fields(form, exclude=NOT_WRITTEN),
-            )
-            return
-        data = {name: value for name, value in form.cleaned_data.items() if name not in NOT_WRITTEN}
-        take_saved(obj, services.ticket_create(user=request.user, company=self.new_company(request, form), **data))
-
-    def delete_model(self, request, obj):
-        services.ticket_delete(ticket=obj, user=request.user)

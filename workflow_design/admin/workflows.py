@@ -14,13 +14,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from users import access as user_access
-from workflow_design import services
 from workflow_design.admin.designer import (
     DesignerAdminMixin,
     DesignerSaveError,
-    changed_fields,
     json_schema_html,
-    take_saved,
 )
 from workflow_design.admin.forms import TaskRefs, WorkflowDefinitionForm
 from workflow_design.admin.inlines import HEAVY_TASK_COLUMNS, TaskInline, TransitionInline, save_rows
@@ -168,22 +165,7 @@ class WorkflowDefinitionAdmin(
     def fields_json_schema(self, obj):
         return json_schema_html(obj.fields, obj.title) if obj and obj.pk else "—"
 
-    # Writes: the services only -----------------------------------------------------------------
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            # Also with no field of its own changed: the revision the page was opened at is
-            # checked for the whole save, its rows included.
-            services.workflow_update(
-                workflow=obj,
-                user=request.user,
-                expected_revision=form.cleaned_data.get("opened_revision"),
-                **changed_fields(form, exclude=("opened_revision",)),
-            )
-            return
-        data = {name: value for name, value in form.cleaned_data.items() if name not in ("company", "opened_revision")}
-        created = services.workflow_create(user=request.user, company=self.new_company(request, form), **data)
-        take_saved(obj, created)
+    # Writes: the services only (the workflow's own: `DesignerAdminMixin.save_model`) ------------
 
     def save_related(self, request, form, formsets, change):
         # No many-to-many fields: the rows are all there is to save.
@@ -194,6 +176,3 @@ class WorkflowDefinitionAdmin(
                 errors[formset.prefix] = refused
         if errors:
             raise DesignerSaveError(errors)
-
-    def delete_model(self, request, obj):
-        services.workflow_delete(workflow=obj, user=request.user)

@@ -1,10 +1,10 @@
 """What every definition viewset shares: the policy's rows, its permission class, service writes.
 
 Querysets are the rows the permission policy lets the user view (another company's id is a
-404), permissions are asked of the policy (`api.permissions`), and writes go through
-`workflow_design.services` (the same rules as the admin). Refusals rise as they come and are
-answered by the one exception handler (`ticketflower.api_errors`): a published definition
-answers 409 to any change.
+404), permissions are asked of the policy (`api.permissions`), and writes go through the
+model's services (`writes.writes_for`: the same rules as the admin). Refusals rise as they come
+and are answered by the one exception handler (`ticketflower.api_errors`): a published
+definition answers 409 to any change.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from users.apis import API_AUTHENTICATION, API_PARSERS
 from workflow_design.api.permissions import PolicyPermission
 from workflow_design.fast.api_filters import DefinitionFilterBackend
 from workflow_design.policy import Action, DefinitionPolicy
+from workflow_design.writes import ModelWrites, writes_for
 
 
 class DefinitionPagination(pagination.PageNumberPagination):
@@ -66,6 +67,25 @@ class DefinitionViewSet(viewsets.ModelViewSet):
         anyone else gets their own, whatever they sent.
         """
         return self.policy.company_for_new(self.request.user, data.pop("company", None))
+
+    @property
+    def writes(self) -> ModelWrites:
+        return writes_for(self.policy.model)
+
+    def create_via_service(self, data):
+        """A workflow or ticket definition, in the company the policy decides; the revision a
+        client sends means nothing for a new row."""
+        company = self.company_for_new(data)
+        data.pop("expected_revision", None)
+        return self.writes.create(user=self.request.user, company=company, **data)
+
+    def update_via_service(self, instance, data):
+        return self.writes.update(
+            instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
+        )
+
+    def delete_via_service(self, instance):
+        self.writes.delete(instance, user=self.request.user, expected_revision=self.expected_revision({}))
 
     def perform_create(self, serializer):
         serializer.instance = self.create_via_service(dict(serializer.validated_data))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
-from workflow_design import services
 from workflow_design.api.base import DefinitionViewSet
 from workflow_design.api.filters import TaskFilter, TransitionFilter
 from workflow_design.api.schema import crud_schema
@@ -24,7 +23,9 @@ class PartViewSet(DefinitionViewSet):
     def create_via_service(self, data):
         workflow = data.pop("workflow")
         self.policy.require_add_to(self.request.user, workflow)
-        return self.create_in(workflow, data)
+        return self.writes.create(
+            user=self.request.user, workflow=workflow, expected_revision=self.expected_revision(data), **data
+        )
 
 
 @crud_schema("tasks", TaskSerializer)
@@ -35,19 +36,6 @@ class TaskViewSet(PartViewSet):
     filterset_class = TaskFilter
     policy = task_policy
 
-    def create_in(self, workflow, data):
-        return services.task_create(
-            user=self.request.user, workflow=workflow, expected_revision=self.expected_revision(data), **data
-        )
-
-    def update_via_service(self, instance, data):
-        return services.task_update(
-            task=instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
-        )
-
-    def delete_via_service(self, instance):
-        services.task_delete(task=instance, user=self.request.user, expected_revision=self.expected_revision({}))
-
 
 @crud_schema("transitions", TransitionSerializer)
 class TransitionViewSet(PartViewSet):
@@ -56,21 +44,6 @@ class TransitionViewSet(PartViewSet):
     serializer_class = TransitionSerializer
     filterset_class = TransitionFilter
     policy = transition_policy
-
-    def create_in(self, workflow, data):
-        return services.transition_create(
-            user=self.request.user, workflow=workflow, expected_revision=self.expected_revision(data), **data
-        )
-
-    def update_via_service(self, instance, data):
-        return services.transition_update(
-            transition=instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
-        )
-
-    def delete_via_service(self, instance):
-        services.transition_delete(
-            transition=instance, user=self.request.user, expected_revision=self.expected_revision({})
-        )
 
 
 class NestedMixin:

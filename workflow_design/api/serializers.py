@@ -57,20 +57,43 @@ def _json_schema(fields, title: str) -> dict[str, Any] | None:
 JSON_SCHEMA_HELP = _("JSON Schema (draft 2020-12) generated from the field list.")
 
 
-# Each definition serializer's Meta names `RowListSerializer`, so lists (`many=True`) are written
-# by it. (Not said in the docstring below: drf-spectacular publishes it in the OpenAPI schema.)
+# What the server keeps on a workflow or ticket definition: read-only, listed after its own fields.
+VERSION_FIELDS = ["version", "status", "published_at", "revision", "created_by", "created_at", "updated_at"]
+# The same for a task, which has no publication time or revision of its own (its workflow's count).
+TASK_VERSION_FIELDS = ["version", "status", "created_by", "created_at", "updated_at"]
+
+
+# Each definition serializer's Meta extends `DefinitionSerializer.Meta`, which names
+# `RowListSerializer`, so lists (`many=True`) are written by it. (Not said in the docstring
+# below: drf-spectacular publishes it in the OpenAPI schema.)
 class DefinitionSerializer(serializers.ModelSerializer):
     """Common base: no model-level validators here (Meta.validators = []); the services run every rule."""
 
+    class Meta:
+        validators: list = []
+        list_serializer_class = RowListSerializer
 
-class WorkflowSerializer(DefinitionSerializer):
+
+# Workflows and ticket definitions: a company's, versioned, with a field list, its layouts and
+# external references. (A comment, not a docstring: the OpenAPI schema keeps the base's.)
+class VersionedDefinitionSerializer(DefinitionSerializer):
     ext_ref = ExtRefField(required=False)
     fields = FieldListField(required=False)
     display_layout = LayoutField(required=False)
+
+    class Meta(DefinitionSerializer.Meta):
+        read_only_fields = ["company", *VERSION_FIELDS]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_fields_json_schema(self, obj) -> dict[str, Any] | None:
+        return _json_schema(obj.fields, obj.title)
+
+
+class WorkflowSerializer(VersionedDefinitionSerializer):
     fields_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
     expected_revision = expected_revision_field()
 
-    class Meta:
+    class Meta(VersionedDefinitionSerializer.Meta):
         model = WorkflowDefinition
         fields = [
             "id",
@@ -81,32 +104,10 @@ class WorkflowSerializer(DefinitionSerializer):
             "ext_ref",
             "fields",
             "display_layout",
-            "version",
-            "status",
-            "published_at",
-            "revision",
-            "created_by",
-            "created_at",
-            "updated_at",
+            *VERSION_FIELDS,
             "fields_json_schema",
             "expected_revision",
         ]
-        read_only_fields = [
-            "company",
-            "version",
-            "status",
-            "published_at",
-            "revision",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
-        validators: list = []
-        list_serializer_class = RowListSerializer
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_fields_json_schema(self, obj) -> dict[str, Any] | None:
-        return _json_schema(obj.fields, obj.title)
 
 
 class TaskSerializer(DefinitionSerializer):
@@ -122,7 +123,7 @@ class TaskSerializer(DefinitionSerializer):
     output_json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
     expected_revision = expected_revision_field()
 
-    class Meta:
+    class Meta(DefinitionSerializer.Meta):
         model = TaskDefinition
         fields = [
             "id",
@@ -136,18 +137,12 @@ class TaskSerializer(DefinitionSerializer):
             "assignee_role",
             "input_schema",
             "output_schema",
-            "version",
-            "status",
-            "created_by",
-            "created_at",
-            "updated_at",
+            *TASK_VERSION_FIELDS,
             "input_json_schema",
             "output_json_schema",
             "expected_revision",
         ]
-        read_only_fields = ["company", "version", "status", "created_by", "created_at", "updated_at"]
-        validators: list = []
-        list_serializer_class = RowListSerializer
+        read_only_fields = ["company", *TASK_VERSION_FIELDS]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_input_json_schema(self, obj) -> dict[str, Any] | None:
@@ -179,7 +174,7 @@ class TransitionSerializer(DefinitionSerializer):
     )
     expected_revision = expected_revision_field()
 
-    class Meta:
+    class Meta(DefinitionSerializer.Meta):
         model = WorkflowTransition
         fields = [
             "id",
@@ -195,29 +190,24 @@ class TransitionSerializer(DefinitionSerializer):
             "expected_revision",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
-        validators: list = []
-        list_serializer_class = RowListSerializer
 
 
 class NestedTransitionSerializer(TransitionSerializer):
     workflow = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class TicketSerializer(DefinitionSerializer):
+class TicketSerializer(VersionedDefinitionSerializer):
     workflow = ScopedPrimaryKeyField(
         WorkflowDefinition,
         _workflows_visible,
         help_text=_("The workflow tickets of this type run through (of your company)."),
     )
-    ext_ref = ExtRefField(required=False)
-    fields = FieldListField(required=False)
     company_role_access = RoleSlugListField(required=False)
     edit_layout = LayoutField(required=False)
-    display_layout = LayoutField(required=False)
-    json_schema = serializers.SerializerMethodField(help_text=JSON_SCHEMA_HELP)
+    json_schema = serializers.SerializerMethodField(method_name="get_fields_json_schema", help_text=JSON_SCHEMA_HELP)
     expected_revision = expected_revision_field(TICKET_REVISION_HELP)
 
-    class Meta:
+    class Meta(VersionedDefinitionSerializer.Meta):
         model = TicketDefinition
         fields = [
             "id",
@@ -231,32 +221,10 @@ class TicketSerializer(DefinitionSerializer):
             "company_role_access",
             "edit_layout",
             "display_layout",
-            "version",
-            "status",
-            "published_at",
-            "revision",
-            "created_by",
-            "created_at",
-            "updated_at",
+            *VERSION_FIELDS,
             "json_schema",
             "expected_revision",
         ]
-        read_only_fields = [
-            "company",
-            "version",
-            "status",
-            "published_at",
-            "revision",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
-        validators: list = []
-        list_serializer_class = RowListSerializer
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_json_schema(self, obj) -> dict[str, Any] | None:
-        return _json_schema(obj.fields, obj.title)
 
 
 class WorkflowCreateSerializer(WorkflowSerializer):

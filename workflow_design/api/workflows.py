@@ -67,21 +67,6 @@ class WorkflowViewSet(DefinitionViewSet):
         "import_bundle": Action.IMPORT,
     }
 
-    def create_via_service(self, data):
-        company = self.company_for_new(data)
-        data.pop("expected_revision", None)
-        return services.workflow_create(user=self.request.user, company=company, **data)
-
-    def update_via_service(self, instance, data):
-        return services.workflow_update(
-            workflow=instance, user=self.request.user, expected_revision=self.expected_revision(data), **data
-        )
-
-    def delete_via_service(self, instance):
-        services.workflow_delete(
-            workflow=instance, user=self.request.user, expected_revision=self.expected_revision({})
-        )
-
     @extend_schema(
         tags=["workflows"],
         request=None,

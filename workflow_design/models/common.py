@@ -1,9 +1,15 @@
-"""Pieces every definition model shares."""
+"""Pieces the definition models share: fields declared alike, and the behaviour of workflows and
+ticket definitions (versioned by company) and of workflow parts (tasks, transitions)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from workflow_design.models.choices import DefinitionStatus
+from workflow_design.models.slugs import SluggedDefinition, company_version_scope
 
 
 def _empty_list() -> list:
@@ -19,3 +25,73 @@ def _raise_collected(errors: dict[str, list[str]]) -> None:
 def definition_company_id(obj: models.Model) -> int | None:
     """The company that owns a definition."""
     return getattr(obj, "company_id", None)
+
+
+# Fields several definitions declare alike. Each call makes a new field, declared where it is
+# called, so every model keeps its own order of fields and its migrations see no change.
+
+
+def status_field() -> models.CharField:
+    return models.CharField(
+        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
+    )
+
+
+def revision_field(*, help_text: str) -> models.PositiveIntegerField:
+    """The concurrency token of a workflow (its parts included) or a ticket definition."""
+    return models.PositiveIntegerField(_("revision"), default=1, editable=False, help_text=help_text)
+
+
+def created_by_field() -> models.ForeignKey:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+
+class CompanyVersionedManager(models.Manager):
+    def get_by_natural_key(self, company_slug: str, slug: str, version: int):
+        return self.get(company__slug=company_slug, slug=slug, version=version)
+
+
+class CompanyVersionedDefinition(SluggedDefinition):
+    """Workflows and ticket definitions: a company's, by slug and version, editable while a draft."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"  # type: ignore[attr-defined]
+
+    def slug_scope(self) -> models.QuerySet:
+        return company_version_scope(self)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == DefinitionStatus.DRAFT  # type: ignore[attr-defined]
+
+
+class WorkflowPartManager(models.Manager):
+    def get_by_natural_key(self, company_slug: str, workflow_slug: str, version: int, slug: str):
+        return self.get(
+            workflow__company__slug=company_slug, workflow__slug=workflow_slug, workflow__version=version, slug=slug
+        )
+
+
+class WorkflowPart(SluggedDefinition):
+    """Tasks and transitions: parts of one workflow, by slug inside it, editable while it is."""
+
+    class Meta:
+        abstract = True
+
+    def slug_scope(self) -> models.QuerySet:
+        return type(self)._default_manager.filter(workflow_id=self.workflow_id)  # type: ignore[attr-defined]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.workflow.is_editable  # type: ignore[attr-defined]

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company, CompanyRole
 from workflow_design.models.choices import DefinitionStatus, TaskType
-from workflow_design.models.common import _empty_list, _raise_collected
-from workflow_design.models.slugs import SluggedDefinition
+from workflow_design.models.common import (
+    WorkflowPart,
+    WorkflowPartManager,
+    _empty_list,
+    _raise_collected,
+    created_by_field,
+    status_field,
+)
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_errors
 
 
-class TaskDefinitionManager(models.Manager["TaskDefinition"]):
-    def get_by_natural_key(self, company_slug: str, workflow_slug: str, version: int, slug: str) -> TaskDefinition:
-        return self.get(
-            workflow__company__slug=company_slug, workflow__slug=workflow_slug, workflow__version=version, slug=slug
-        )
+class TaskDefinitionManager(WorkflowPartManager["TaskDefinition"]):
+    """Tasks by natural key: their workflow's, then their slug."""
 
 
-class TaskDefinition(SluggedDefinition):
+class TaskDefinition(WorkflowPart):
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="task_definitions"
     )
@@ -45,18 +47,8 @@ class TaskDefinition(SluggedDefinition):
     input_schema = models.JSONField(_("input fields (shown to the worker)"), default=_empty_list, blank=True)
     output_schema = models.JSONField(_("output fields (the form the worker fills)"), default=_empty_list, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    status = models.CharField(
-        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    status = status_field()
+    created_by = created_by_field()
 
     objects = TaskDefinitionManager()
 
@@ -90,13 +82,6 @@ class TaskDefinition(SluggedDefinition):
         return (*self.workflow.natural_key(), self.slug)
 
     natural_key.dependencies = ["workflow_design.workflowdefinition"]  # type: ignore[attr-defined]
-
-    def slug_scope(self) -> models.QuerySet:
-        return TaskDefinition._default_manager.filter(workflow_id=self.workflow_id)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.workflow.is_editable
 
     def save(self, *args, **kwargs) -> None:
         # A row made without its company (the ORM, a script) belongs to its workflow's.

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company, CompanyRole
 from workflow_design.models.choices import DefinitionStatus
-from workflow_design.models.common import _empty_list, _raise_collected
-from workflow_design.models.slugs import SluggedDefinition, company_version_scope
+from workflow_design.models.common import (
+    CompanyVersionedDefinition,
+    CompanyVersionedManager,
+    _empty_list,
+    _raise_collected,
+    created_by_field,
+    revision_field,
+    status_field,
+)
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_errors, field_names
 from workflow_design.rules.structured_fields import ext_ref_errors, layout_errors, role_access_errors
 
 
-class TicketDefinitionManager(models.Manager["TicketDefinition"]):
-    def get_by_natural_key(self, company_slug: str, slug: str, version: int) -> TicketDefinition:
-        return self.get(company__slug=company_slug, slug=slug, version=version)
+class TicketDefinitionManager(CompanyVersionedManager["TicketDefinition"]):
+    """Ticket definitions by natural key: their company's slug, their slug and version."""
 
 
-class TicketDefinition(SluggedDefinition):
+class TicketDefinition(CompanyVersionedDefinition):
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="ticket_definitions"
     )
@@ -41,25 +46,12 @@ class TicketDefinition(SluggedDefinition):
     edit_layout = models.JSONField(_("edit layout"), default=_empty_list, blank=True)
     display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    status = models.CharField(
-        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
-    )
+    status = status_field()
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
-    revision = models.PositiveIntegerField(
-        _("revision"),
-        default=1,
-        editable=False,
-        help_text=_("Raised by every saved change to the ticket definition; detects concurrent edits."),
+    revision = revision_field(
+        help_text=_("Raised by every saved change to the ticket definition; detects concurrent edits.")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = created_by_field()
 
     objects = TicketDefinitionManager()
 
@@ -95,20 +87,10 @@ class TicketDefinition(SluggedDefinition):
         # A company's list in its order: pages stop after their rows (access.definitions_for).
         indexes = [models.Index(fields=["company", "title", "-version", "id"], name="wd_ticket_company_list")]
 
-    def __str__(self) -> str:
-        return f"{self.title} (v{self.version})"
-
     def natural_key(self) -> tuple[str, str, int]:
         return (self.company.slug, self.slug, self.version)
 
     natural_key.dependencies = ["workflow_design.workflowdefinition"]  # type: ignore[attr-defined]
-
-    def slug_scope(self) -> models.QuerySet:
-        return company_version_scope(self)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status == DefinitionStatus.DRAFT
 
     def save(self, *args, **kwargs) -> None:
         # A row made without its company (the ORM, a script) belongs to its workflow's.

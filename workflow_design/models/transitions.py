@@ -7,21 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from users.models import Company
 from workflow_design.models.choices import DefinitionStatus
-from workflow_design.models.common import _raise_collected
-from workflow_design.models.slugs import SluggedDefinition
+from workflow_design.models.common import WorkflowPart, WorkflowPartManager, _raise_collected, status_field
 from workflow_design.models.tasks import TaskDefinition
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.cel import condition_errors
 
 
-class WorkflowTransitionManager(models.Manager["WorkflowTransition"]):
-    def get_by_natural_key(self, company_slug: str, workflow_slug: str, version: int, slug: str) -> WorkflowTransition:
-        return self.get(
-            workflow__company__slug=company_slug, workflow__slug=workflow_slug, workflow__version=version, slug=slug
-        )
+class WorkflowTransitionManager(WorkflowPartManager["WorkflowTransition"]):
+    """Transitions by natural key: their workflow's, then their slug."""
 
 
-class WorkflowTransition(SluggedDefinition):
+class WorkflowTransition(WorkflowPart):
     # The workflow's company, kept on the row (set by `clean()`, never edited) so the access
     # layer bounds a company's transitions by one indexed column, as it does tasks and tickets.
     company = models.ForeignKey(
@@ -64,9 +60,7 @@ class WorkflowTransition(SluggedDefinition):
     priority = models.PositiveIntegerField(
         _("priority"), default=100, help_text=_("Outgoing transitions are tried in ascending priority.")
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
-    )
+    status = status_field()
     # The source task's position (0 for a start transition), kept on the row by `clean()` and
     # the services, so a workflow's transitions come in task order straight from an index.
     from_position = models.PositiveIntegerField(_("source position"), default=0, editable=False)
@@ -125,13 +119,6 @@ class WorkflowTransition(SluggedDefinition):
             from_task=self.from_task if self.from_task_id is not None else None,
             to_task=self.to_task if self.to_task_id is not None else None,
         )
-
-    def slug_scope(self) -> models.QuerySet:
-        return WorkflowTransition._default_manager.filter(workflow_id=self.workflow_id)
-
-    @property
-    def is_editable(self) -> bool:
-        return self.workflow.is_editable
 
     def save(self, *args, **kwargs) -> None:
         # A row made without these (the ORM, a script) takes its workflow's company and its

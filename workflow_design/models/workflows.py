@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company
 from workflow_design.models.choices import DefinitionStatus
-from workflow_design.models.common import _empty_list, _raise_collected
-from workflow_design.models.slugs import SluggedDefinition, company_version_scope
+from workflow_design.models.common import (
+    CompanyVersionedDefinition,
+    CompanyVersionedManager,
+    _empty_list,
+    _raise_collected,
+    created_by_field,
+    revision_field,
+    status_field,
+)
 from workflow_design.rules.field_schemas import field_list_errors, field_names
 from workflow_design.rules.structured_fields import ext_ref_errors, layout_errors
 
@@ -22,12 +28,11 @@ class WorkflowDefinitionQuerySet(models.QuerySet["WorkflowDefinition"]):
         return self.filter(status=DefinitionStatus.PUBLISHED)
 
 
-class WorkflowDefinitionManager(models.Manager.from_queryset(WorkflowDefinitionQuerySet)):  # type: ignore[misc]
-    def get_by_natural_key(self, company_slug: str, slug: str, version: int) -> WorkflowDefinition:
-        return self.get(company__slug=company_slug, slug=slug, version=version)
+class WorkflowDefinitionManager(CompanyVersionedManager.from_queryset(WorkflowDefinitionQuerySet)):  # type: ignore[misc]
+    """Workflows by natural key: their company's slug, their slug and version."""
 
 
-class WorkflowDefinition(SluggedDefinition):
+class WorkflowDefinition(CompanyVersionedDefinition):
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="workflows")
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
@@ -38,25 +43,12 @@ class WorkflowDefinition(SluggedDefinition):
     fields = models.JSONField(_("workflow fields"), default=_empty_list, blank=True)
     display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    status = models.CharField(
-        _("status"), max_length=16, choices=DefinitionStatus.choices, default=DefinitionStatus.DRAFT
-    )
+    status = status_field()
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
-    revision = models.PositiveIntegerField(
-        _("revision"),
-        default=1,
-        editable=False,
-        help_text=_("Raised by every saved change to the workflow or its parts; detects concurrent edits."),
+    revision = revision_field(
+        help_text=_("Raised by every saved change to the workflow or its parts; detects concurrent edits.")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = created_by_field()
 
     objects = WorkflowDefinitionManager()
 
@@ -98,16 +90,10 @@ class WorkflowDefinition(SluggedDefinition):
             models.Index(fields=["company", "title", "-version", "id"], name="wd_workflow_company_list"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.title} (v{self.version})"
-
     def natural_key(self) -> tuple[str, str, int]:
         return (self.company.slug, self.slug, self.version)
 
     natural_key.dependencies = ["users.company"]  # type: ignore[attr-defined]
-
-    def slug_scope(self) -> models.QuerySet:
-        return company_version_scope(self)
 
     def clean(self) -> None:
         super().clean()
@@ -119,7 +105,3 @@ class WorkflowDefinition(SluggedDefinition):
                 "display_layout": layout_errors(self.display_layout, names),
             }
         )
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status == DefinitionStatus.DRAFT

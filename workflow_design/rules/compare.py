@@ -30,6 +30,20 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _attribute_changes(
+    before: Any, after: Any, attributes: tuple[str, ...], object_type: str, slug: str, message: str
+) -> list[Change]:
+    """One change for each of `attributes` whose value differs; `message` words it with
+    %(slug)s, %(attribute)s, %(old)s and %(new)s."""
+    changes: list[Change] = []
+    for attribute in attributes:
+        old, new = getattr(before, attribute), getattr(after, attribute)
+        if old != new:
+            words = {"slug": slug, "attribute": attribute, "old": _show(old), "new": _show(new)}
+            changes.append(Change("changed", object_type, slug, message % words, old, new))
+    return changes
+
+
 def _compare_fields(owner: str, old_fields: Any, new_fields: Any, object_type: str, slug: str) -> list[Change]:
     changes: list[Change] = []
     old_by_name, new_by_name = fields_by_name(old_fields), fields_by_name(new_fields)
@@ -96,152 +110,135 @@ def _compare_fields(owner: str, old_fields: Any, new_fields: Any, object_type: s
     return changes
 
 
+def _compare_by_slug(
+    old: dict[str, Any], new: dict[str, Any], object_type: str, *, added, removed, kept
+) -> list[Change]:
+    """Rows by slug: those added (in the new order), then each old one removed or, still there,
+    compared with its new self. `added(row)` and `removed(row)` word a change; `kept(slug,
+    before, after)` lists its changes."""
+    changes = [Change("added", object_type, slug, added(row)) for slug, row in new.items() if slug not in old]
+    for slug, row in old.items():
+        if slug in new:
+            changes += kept(slug, row, new[slug])
+        else:
+            changes.append(Change("removed", object_type, slug, removed(row)))
+    return changes
+
+
+WORKFLOW_ATTRIBUTES = ("title", "description")
 TASK_ATTRIBUTES = ("title", "description", "task_type", "position")
 TRANSITION_ATTRIBUTES = ("condition", "priority")
 
 
+def _task_changes(slug: str, before, after) -> list[Change]:
+    changes = _attribute_changes(
+        before,
+        after,
+        TASK_ATTRIBUTES,
+        "task",
+        slug,
+        _("Task %(slug)s: %(attribute)s changed from %(old)s to %(new)s."),
+    )
+    before_role = before.assignee_role.slug if before.assignee_role else None
+    after_role = after.assignee_role.slug if after.assignee_role else None
+    if before_role != after_role:
+        changes.append(
+            Change(
+                "changed",
+                "task",
+                slug,
+                _("Task %(slug)s: assigned role changed from %(old)s to %(new)s.")
+                % {"slug": slug, "old": _show(before_role), "new": _show(after_role)},
+                before_role,
+                after_role,
+            )
+        )
+    changes += _compare_fields(
+        _("Task %(slug)s input") % {"slug": slug}, before.input_schema, after.input_schema, "task", slug
+    )
+    changes += _compare_fields(
+        _("Task %(slug)s output") % {"slug": slug}, before.output_schema, after.output_schema, "task", slug
+    )
+    return changes
+
+
+def _ends(transition: WorkflowTransition) -> tuple[str, str]:
+    return (
+        transition.from_task.slug if transition.from_task_id else _("start"),
+        transition.to_task.slug if transition.to_task_id else _("end"),
+    )
+
+
+def _transition_added(transition: WorkflowTransition) -> str:
+    source, target = _ends(transition)
+    return _("Transition %(slug)s (%(source)s → %(target)s, priority %(priority)d, condition %(condition)s) added.") % {
+        "slug": transition.slug,
+        "source": source,
+        "target": target,
+        "priority": transition.priority,
+        "condition": _show(transition.condition),
+    }
+
+
+def _transition_removed(transition: WorkflowTransition) -> str:
+    source, target = _ends(transition)
+    return _("Transition %(slug)s (%(source)s → %(target)s) removed.") % {
+        "slug": transition.slug,
+        "source": source,
+        "target": target,
+    }
+
+
+def _transition_changes(slug: str, before: WorkflowTransition, after: WorkflowTransition) -> list[Change]:
+    changes: list[Change] = []
+    if _ends(before) != _ends(after):
+        old_way, new_way = " → ".join(_ends(before)), " → ".join(_ends(after))
+        changes.append(
+            Change(
+                "changed",
+                "transition",
+                slug,
+                _("Transition %(slug)s now goes %(new)s instead of %(old)s.")
+                % {"slug": slug, "old": old_way, "new": new_way},
+                old_way,
+                new_way,
+            )
+        )
+    return changes + _attribute_changes(
+        before,
+        after,
+        TRANSITION_ATTRIBUTES,
+        "transition",
+        slug,
+        _("Transition %(slug)s: %(attribute)s changed from %(old)s to %(new)s."),
+    )
+
+
 def workflow_compare(*, old: WorkflowDefinition, new: WorkflowDefinition) -> list[Change]:
     """What changed from `old` to `new`: tasks, transitions, fields and conditions, in words."""
-    changes: list[Change] = []
-    for attribute in ("title", "description"):
-        before, after = getattr(old, attribute), getattr(new, attribute)
-        if before != after:
-            changes.append(
-                Change(
-                    "changed",
-                    "workflow",
-                    new.slug,
-                    _("Workflow %(attribute)s changed from %(old)s to %(new)s.")
-                    % {"attribute": attribute, "old": _show(before), "new": _show(after)},
-                    before,
-                    after,
-                )
-            )
+    changes = _attribute_changes(
+        old,
+        new,
+        WORKFLOW_ATTRIBUTES,
+        "workflow",
+        new.slug,
+        _("Workflow %(attribute)s changed from %(old)s to %(new)s."),
+    )
     changes += _compare_fields(_("Workflow fields"), old.fields, new.fields, "workflow", new.slug)
-
-    old_tasks = {t.slug: t for t in old.tasks.select_related("assignee_role")}
-    new_tasks = {t.slug: t for t in new.tasks.select_related("assignee_role")}
-    for slug, task in new_tasks.items():
-        if slug not in old_tasks:
-            changes.append(
-                Change(
-                    "added", "task", slug, _('Task "%(title)s" (%(slug)s) added.') % {"title": task.title, "slug": slug}
-                )
-            )
-    for slug, task in old_tasks.items():
-        if slug not in new_tasks:
-            changes.append(
-                Change(
-                    "removed",
-                    "task",
-                    slug,
-                    _('Task "%(title)s" (%(slug)s) removed.') % {"title": task.title, "slug": slug},
-                )
-            )
-            continue
-        after = new_tasks[slug]
-        for attribute in TASK_ATTRIBUTES:
-            before_value, after_value = getattr(task, attribute), getattr(after, attribute)
-            if before_value != after_value:
-                changes.append(
-                    Change(
-                        "changed",
-                        "task",
-                        slug,
-                        _("Task %(slug)s: %(attribute)s changed from %(old)s to %(new)s.")
-                        % {"slug": slug, "attribute": attribute, "old": _show(before_value), "new": _show(after_value)},
-                        before_value,
-                        after_value,
-                    )
-                )
-        before_role = task.assignee_role.slug if task.assignee_role else None
-        after_role = after.assignee_role.slug if after.assignee_role else None
-        if before_role != after_role:
-            changes.append(
-                Change(
-                    "changed",
-                    "task",
-                    slug,
-                    _("Task %(slug)s: assigned role changed from %(old)s to %(new)s.")
-                    % {"slug": slug, "old": _show(before_role), "new": _show(after_role)},
-                    before_role,
-                    after_role,
-                )
-            )
-        changes += _compare_fields(
-            _("Task %(slug)s input") % {"slug": slug}, task.input_schema, after.input_schema, "task", slug
-        )
-        changes += _compare_fields(
-            _("Task %(slug)s output") % {"slug": slug}, task.output_schema, after.output_schema, "task", slug
-        )
-
-    def ends(transition: WorkflowTransition) -> tuple[str, str]:
-        return (
-            transition.from_task.slug if transition.from_task_id else _("start"),
-            transition.to_task.slug if transition.to_task_id else _("end"),
-        )
-
-    old_transitions = {t.slug: t for t in old.transitions.select_related("from_task", "to_task")}
-    new_transitions = {t.slug: t for t in new.transitions.select_related("from_task", "to_task")}
-    for slug, transition in new_transitions.items():
-        if slug not in old_transitions:
-            source, target = ends(transition)
-            changes.append(
-                Change(
-                    "added",
-                    "transition",
-                    slug,
-                    _(
-                        "Transition %(slug)s (%(source)s → %(target)s, priority %(priority)d, "
-                        "condition %(condition)s) added."
-                    )
-                    % {
-                        "slug": slug,
-                        "source": source,
-                        "target": target,
-                        "priority": transition.priority,
-                        "condition": _show(transition.condition),
-                    },
-                )
-            )
-    for slug, transition in old_transitions.items():
-        if slug not in new_transitions:
-            source, target = ends(transition)
-            changes.append(
-                Change(
-                    "removed",
-                    "transition",
-                    slug,
-                    _("Transition %(slug)s (%(source)s → %(target)s) removed.")
-                    % {"slug": slug, "source": source, "target": target},
-                )
-            )
-            continue
-        after = new_transitions[slug]
-        if ends(transition) != ends(after):
-            changes.append(
-                Change(
-                    "changed",
-                    "transition",
-                    slug,
-                    _("Transition %(slug)s now goes %(new)s instead of %(old)s.")
-                    % {"slug": slug, "old": " → ".join(ends(transition)), "new": " → ".join(ends(after))},
-                    " → ".join(ends(transition)),
-                    " → ".join(ends(after)),
-                )
-            )
-        for attribute in TRANSITION_ATTRIBUTES:
-            before_value, after_value = getattr(transition, attribute), getattr(after, attribute)
-            if before_value != after_value:
-                changes.append(
-                    Change(
-                        "changed",
-                        "transition",
-                        slug,
-                        _("Transition %(slug)s: %(attribute)s changed from %(old)s to %(new)s.")
-                        % {"slug": slug, "attribute": attribute, "old": _show(before_value), "new": _show(after_value)},
-                        before_value,
-                        after_value,
-                    )
-                )
+    changes += _compare_by_slug(
+        {t.slug: t for t in old.tasks.select_related("assignee_role")},
+        {t.slug: t for t in new.tasks.select_related("assignee_role")},
+        "task",
+        added=lambda task: _('Task "%(title)s" (%(slug)s) added.') % {"title": task.title, "slug": task.slug},
+        removed=lambda task: _('Task "%(title)s" (%(slug)s) removed.') % {"title": task.title, "slug": task.slug},
+        kept=_task_changes,
+    )
+    changes += _compare_by_slug(
+        {t.slug: t for t in old.transitions.select_related("from_task", "to_task")},
+        {t.slug: t for t in new.transitions.select_related("from_task", "to_task")},
+        "transition",
+        added=_transition_added,
+        removed=_transition_removed,
+        kept=_transition_changes,
+    )
     return changes

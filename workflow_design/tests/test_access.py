@@ -17,6 +17,7 @@ from workflow_design.models import (
     WorkflowDefinitionGroupObjectPermission,
     WorkflowTransitionGroupObjectPermission,
 )
+from workflow_design.tests.admin.designer_pages import ADD_URL, designer_post, errors_in
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGN_CHANGELIST = "admin:workflow_design_workflowdefinition_changelist"
@@ -85,26 +86,9 @@ def test_creator_sees_design_models_on_admin_index(client, creator_a):
 
 
 @pytest.mark.django_db
-def test_company_and_created_by_set_from_request_user(client, creator_a, company_b):
-    client.force_login(creator_a)
-    response = client.post(
-        reverse("admin:workflow_design_workflowdefinition_add"),
-        {
-            "title": "Onboarding",
-            "slug": "onboarding",
-            "description": "",
-            "company": company_b.pk,
-            "ext_ref": "[]",
-            "fields": "[]",
-            "display_layout": "[]",
-            **{
-                f"{prefix}-{key}": "0"
-                for prefix in ("tasks", "transitions")
-                for key in ("TOTAL_FORMS", "INITIAL_FORMS")
-            },
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
+def test_company_and_created_by_set_from_request_user(client_a, creator_a, company_b):
+    response = client_a.post(ADD_URL, designer_post(title="Onboarding", slug="onboarding", company=company_b.pk))
+    assert response.status_code == 302, errors_in(response.content.decode())
     workflow = WorkflowDefinition.objects.get(slug="onboarding")
     assert workflow.company == creator_a.company
     assert workflow.created_by == creator_a

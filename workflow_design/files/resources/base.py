@@ -24,6 +24,7 @@ from workflow_design.files import cells
 from workflow_design.files.bundles import of_company
 from workflow_design.models import DefinitionStatus, WorkflowDefinition
 from workflow_design.policy import Action, policy_for
+from workflow_design.writes import ModelWrites, writes_for
 
 
 @dataclass
@@ -40,6 +41,24 @@ class RowWrite:
 
 def _unsaved(reason: str) -> ValidationError:
     return ValidationError(_("This row could not be saved: %(reason)s") % {"reason": reason})
+
+
+class SlugVersions:
+    """Stored workflows or ticket types by slug: each version, the slug's draft, its newest version."""
+
+    def __init__(self, rows) -> None:
+        self.rows: dict[tuple[str, int], Any] = {}
+        self.draft: dict[str, Any] = {}
+        self.latest: dict[str, int] = {}
+        for row in rows:
+            self.rows[(row.slug, row.version)] = row
+            self.latest[row.slug] = max(self.latest.get(row.slug, 0), row.version)
+            if row.status == DefinitionStatus.DRAFT:
+                self.draft[row.slug] = row
+
+    def find(self, slug: str, version: int) -> Any:
+        """The row of that version; no version (0) means the slug's draft. None if there is none."""
+        return self.rows.get((slug, version)) if version else self.draft.get(slug)
 
 
 class DesignResource(ImportFieldsOnceMixin, resources.ModelResource):
@@ -72,6 +91,10 @@ class DesignResource(ImportFieldsOnceMixin, resources.ModelResource):
     @property
     def policy(self):
         return policy_for(self._meta.model)
+
+    @property
+    def writes(self) -> ModelWrites:
+        return writes_for(self._meta.model)
 
     # Export --------------------------------------------------------------------------
 
@@ -125,24 +148,18 @@ class DesignResource(ImportFieldsOnceMixin, resources.ModelResource):
 
     def prefetch_workflows(self, slugs: set[str]) -> None:
         """One query: the company's workflows with these slugs, as the user sees them."""
-        self.workflows: dict[tuple[str, int], WorkflowDefinition] = {}
-        self.newest_draft: dict[str, WorkflowDefinition] = {}
-        self.latest_version: dict[str, int] = {}
         visible = of_company(visible=access.workflows_for(self.user), company=self.company)
-        for workflow in visible.filter(slug__in=slugs).select_related("company"):
-            self.workflows[(workflow.slug, workflow.version)] = workflow
-            self.latest_version[workflow.slug] = max(self.latest_version.get(workflow.slug, 0), workflow.version)
-            if workflow.status == DefinitionStatus.DRAFT:
-                self.newest_draft[workflow.slug] = workflow
+        self.workflow_versions = SlugVersions(visible.filter(slug__in=slugs).select_related("company"))
+        self.workflows: dict[tuple[str, int], WorkflowDefinition] = self.workflow_versions.rows
 
     def find_workflow(self, slug: str, version: Any) -> WorkflowDefinition:
         """A workflow by slug and version; an empty version means its newest draft."""
         number = cells.WholeNumberCell(default=0).clean(version)
-        workflow = self.workflows.get((slug, number)) if number else self.newest_draft.get(slug)
+        workflow = self.workflow_versions.find(slug, number)
         if workflow is None:
             if number:
                 raise ValueError(_('Workflow "%(slug)s" version %(v)d was not found.') % {"slug": slug, "v": number})
-            if slug in self.latest_version:
+            if slug in self.workflow_versions.latest:
                 raise ValueError(
                     _('Workflow "%(slug)s" has no draft; name the version or create a new version first.')
                     % {"slug": slug}
@@ -201,7 +218,7 @@ class DesignResource(ImportFieldsOnceMixin, resources.ModelResource):
         raise NotImplementedError
 
     def update_row(self, stored, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        self.writes.update(stored, user=self.user, **data)
 
     def import_row(self, row, instance_loader, **kwargs):
         result = super().import_row(row, instance_loader, **kwargs)
@@ -219,11 +236,11 @@ class DesignResource(ImportFieldsOnceMixin, resources.ModelResource):
 
     def create_rows(self, rows: list[dict[str, Any]]) -> list:
         """Create many rows with every rule; raises `services.RowErrors` by row index."""
-        raise NotImplementedError
+        return self.writes.create_many(user=self.user, rows=rows)
 
     def update_rows(self, changes: list[tuple[Any, dict[str, Any]]]) -> list:
         """Apply many `(stored row, data)` changes with every rule; raises `services.RowErrors`."""
-        raise NotImplementedError
+        return self.writes.update_many(user=self.user, changes=changes)
 
     def match_write(self, result: RowResult, number: int | None) -> None:
         """The row's result goes with its waiting write, to be corrected if its batch refuses

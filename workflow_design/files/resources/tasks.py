@@ -6,50 +6,30 @@ from django.utils.translation import gettext as _
 from import_export import fields
 
 from users import access as user_access
-from workflow_design import access, services
-from workflow_design.fast.files_preview_diff import PreviewDiffMixin
+from workflow_design import access
 from workflow_design.files.bundles import TASK_KEYS, of_company
 from workflow_design.files.cells import SlugReference, WholeNumberCell
-from workflow_design.files.resources.base import DesignResource
+from workflow_design.files.resources.kinds import PartResource
 from workflow_design.models import TaskDefinition
 
+# A task's row: its workflow by slug (and version, when not the draft), then what a bundle says of it.
+TASK_COLUMNS = ("workflow", "workflow_version", *TASK_KEYS)
 
-class TaskResource(PreviewDiffMixin, DesignResource):
-    workflow = fields.Field(attribute="workflow", column_name="workflow")
-    workflow_version = fields.Field(column_name="workflow_version", readonly=True)
+
+class TaskResource(PartResource):
     assignee_role = fields.Field(attribute="assignee_role", column_name="assignee_role")
     position = fields.Field(attribute="position", column_name="position", widget=WholeNumberCell(default=0))
 
-    extra_columns = ("workflow_version",)
-    identity_fields = ("workflow", "slug")
     create_fields = ("workflow", *TASK_KEYS)  # a task's own fields: the ones a bundle carries
 
     class Meta:
         model = TaskDefinition
-        fields = (
-            "workflow",
-            "workflow_version",
-            "slug",
-            "title",
-            "description",
-            "task_type",
-            "position",
-            "assignee_role",
-            "input_schema",
-            "output_schema",
-        )
+        fields = TASK_COLUMNS
         export_order = fields
         import_id_fields = ("workflow", "slug")
-        skip_unchanged = True
-        report_skipped = True
-        # import-export's bulk mode: rows are collected and written by `bulk_create` and
-        # `bulk_update`, through the batch services, `batch_size` rows at a time.
-        use_bulk = True
-        batch_size = 1000
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fields["workflow"].widget = SlugReference(self.resolve_workflow)
         self.fields["assignee_role"].widget = SlugReference(self.resolve_role, allow_empty=True)
 
     def prefetch(self, dataset):
@@ -80,20 +60,7 @@ class TaskResource(PreviewDiffMixin, DesignResource):
 
     def find_stored(self, row):
         try:
-            workflow = self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+            workflow = self.row_workflow(row)
         except ValueError:
             return None  # reported on the workflow column by the field itself
         return self.tasks.get((workflow.pk, str(row.get("slug") or "").strip()))
-
-    def create_rows(self, rows):
-        return services.tasks_create_many(user=self.user, rows=rows)
-
-    def update_rows(self, changes):
-        return services.tasks_update_many(user=self.user, changes=changes)
-
-    def create_row(self, data):
-        data = dict(data)
-        return services.task_create(user=self.user, workflow=data.pop("workflow"), **data)
-
-    def update_row(self, stored, data):
-        services.task_update(task=stored, user=self.user, **data)

@@ -5,39 +5,28 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from import_export import fields
 
-from workflow_design import access, services
-from workflow_design.fast.files_preview_diff import PreviewDiffMixin
+from workflow_design import access
 from workflow_design.files.bundles import TRANSITION_KEYS
 from workflow_design.files.cells import SlugReference, WholeNumberCell
-from workflow_design.files.resources.base import DesignResource
+from workflow_design.files.resources.kinds import PartResource
 from workflow_design.models import WorkflowTransition
 
 
-class TransitionResource(PreviewDiffMixin, DesignResource):
-    workflow = fields.Field(attribute="workflow", column_name="workflow")
-    workflow_version = fields.Field(column_name="workflow_version", readonly=True)
+class TransitionResource(PartResource):
     from_task = fields.Field(attribute="from_task", column_name="from_task")
     to_task = fields.Field(attribute="to_task", column_name="to_task")
     priority = fields.Field(attribute="priority", column_name="priority", widget=WholeNumberCell(default=100))
 
-    extra_columns = ("workflow_version",)
-    identity_fields = ("workflow", "slug")
     create_fields = ("workflow", *TRANSITION_KEYS)
 
     class Meta:
         model = WorkflowTransition
-        fields = ("workflow", "workflow_version", "slug", "from_task", "to_task", "condition", "priority")
+        fields = ("workflow", "workflow_version", *TRANSITION_KEYS)
         export_order = fields
         import_id_fields = ("workflow",)
-        skip_unchanged = True
-        report_skipped = True
-        # As for tasks: import-export's bulk mode, written through the batch services.
-        use_bulk = True
-        batch_size = 1000
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fields["workflow"].widget = SlugReference(self.resolve_workflow)
         self.fields["from_task"].widget = SlugReference(self.resolve_task, allow_empty=True)
         self.fields["to_task"].widget = SlugReference(self.resolve_task, allow_empty=True)
 
@@ -63,7 +52,7 @@ class TransitionResource(PreviewDiffMixin, DesignResource):
 
     def resolve_task(self, slug: str, row: dict):
         try:
-            workflow = self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+            workflow = self.row_workflow(row)
         except ValueError:
             raise ValueError(_("The workflow of this row was not found."))
         task = self.tasks.get((workflow.pk, slug))
@@ -76,20 +65,7 @@ class TransitionResource(PreviewDiffMixin, DesignResource):
         if not slug:
             return None
         try:
-            workflow = self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+            workflow = self.row_workflow(row)
         except ValueError:
             return None
         return self.transitions.get((workflow.pk, slug))
-
-    def create_rows(self, rows):
-        return services.transitions_create_many(user=self.user, rows=rows)
-
-    def update_rows(self, changes):
-        return services.transitions_update_many(user=self.user, changes=changes)
-
-    def create_row(self, data):
-        data = dict(data)
-        return services.transition_create(user=self.user, workflow=data.pop("workflow"), **data)
-
-    def update_row(self, stored, data):
-        services.transition_update(transition=stored, user=self.user, **data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import lark
@@ -111,14 +112,19 @@ class TreeChecker:
         return BOOL_VALUE
 
     # Comparisons -------------------------------------------------------------------------
-    def _relation(self, node: lark.Tree) -> ValueType:
+    def _binary(self, node: lark.Tree, check: Callable[[str, ValueType, ValueType], ValueType]) -> ValueType:
+        """A lone operand gives its own type; an operation, `check(operator, left, right)`."""
         children = child_nodes(node)
         if len(children) == 1:
             return self.infer(children[0])
         operator_node, right_node = children
         left = self.infer(child_nodes(operator_node)[0])
-        right = self.infer(right_node)
-        operator = operator_node.data
+        return check(operator_node.data, left, self.infer(right_node))
+
+    def _relation(self, node: lark.Tree) -> ValueType:
+        return self._binary(node, self._check_relation)
+
+    def _check_relation(self, operator: str, left: ValueType, right: ValueType) -> ValueType:
         if operator in ("relation_eq", "relation_ne"):
             self._compare_equal(left, right)
         elif operator == "relation_in":
@@ -132,12 +138,17 @@ class TreeChecker:
             return True
         return left.kind == right.kind
 
+    def _need_compatible(self, left: ValueType, right: ValueType) -> bool:
+        if self._compatible(left, right):
+            return True
+        self.error(
+            _("%(left)s is compared with %(right)s; the types do not match.")
+            % {"left": left.describe(), "right": right.describe()}
+        )
+        return False
+
     def _compare_equal(self, left: ValueType, right: ValueType) -> None:
-        if not self._compatible(left, right):
-            self.error(
-                _("%(left)s is compared with %(right)s; the types do not match.")
-                % {"left": left.describe(), "right": right.describe()}
-            )
+        if not self._need_compatible(left, right):
             return
         for field_side, value_side in ((left, right), (right, left)):
             if field_side.choices is not None and field_side.kind == STR and value_side.is_literal:
@@ -181,27 +192,17 @@ class TreeChecker:
                     _("%(what)s cannot be ordered with %(symbol)s.") % {"what": side.describe(), "symbol": symbol}
                 )
                 return
-        if not self._compatible(left, right):
-            self.error(
-                _("%(left)s is compared with %(right)s; the types do not match.")
-                % {"left": left.describe(), "right": right.describe()}
-            )
+        self._need_compatible(left, right)
 
     # Arithmetic --------------------------------------------------------------------------
     def _addition(self, node: lark.Tree) -> ValueType:
-        return self._arithmetic(node)
+        return self._binary(node, self._check_arithmetic)
 
     def _multiplication(self, node: lark.Tree) -> ValueType:
-        return self._arithmetic(node)
+        return self._binary(node, self._check_arithmetic)
 
-    def _arithmetic(self, node: lark.Tree) -> ValueType:
-        children = child_nodes(node)
-        if len(children) == 1:
-            return self.infer(children[0])
-        operator_node, right_node = children
-        left = self.infer(child_nodes(operator_node)[0])
-        right = self.infer(right_node)
-        symbol = _ARITHMETIC_SYMBOLS[operator_node.data]
+    def _check_arithmetic(self, operator: str, left: ValueType, right: ValueType) -> ValueType:
+        symbol = _ARITHMETIC_SYMBOLS[operator]
         allowed = {NUM, STR, LIST} if symbol == "+" else {NUM}
         for side in (left, right):
             if side.kind not in allowed | {DYN}:

@@ -7,13 +7,7 @@ import pytest
 from django.urls import reverse
 
 from ticketflower.testing.factories import TicketFactory, simple_workflow
-from workflow_design.models import (
-    AuditAction,
-    AuditEntry,
-    DefinitionStatus,
-    TaskDefinition,
-    WorkflowDefinition,
-)
+from workflow_design.models import AuditAction, AuditEntry, DefinitionStatus, TaskDefinition, WorkflowDefinition
 
 pytestmark = pytest.mark.django_db
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
-from ticketflower.testing.factories import (
-    UserFactory,
-    simple_workflow,
-)
-from workflow_design.models import (
-    WorkflowDefinition,
-)
-from workflow_design.tests.api.samples import W
+from ticketflower.testing.factories import simple_workflow
+from workflow_design.models import WorkflowDefinition
+from workflow_design.tests.api.samples import W, exported_bundle
 
 
 def test_bundle_export_and_import_round_trip(api, creator_a, company_b):
@@ -44,9 +38,7 @@ def test_bundle_export_and_import_round_trip(api, creator_a, company_b):
 
 
 def test_bundle_import_from_an_uploaded_file(api, creator_a):
-    workflow = simple_workflow(creator_a.company, tasks=1)
-    document = api.get(f"{W}{workflow.pk}/bundle/").json()
-    document["workflow"]["slug"] = "from-file"
+    document = exported_bundle(api, simple_workflow(creator_a.company, tasks=1), slug="from-file")
     upload = SimpleUploadedFile("bundle.json", json.dumps(document).encode(), content_type="application/json")
     response = api.post(f"{W}import-bundle/", {"file": upload}, format="multipart")
     assert response.status_code == 201
@@ -67,9 +59,6 @@ def test_bundle_import_garbage_document_is_a_400(api, creator_a):
     assert not WorkflowDefinition.objects.exists()
 
 
-def test_bundle_import_refused_for_non_creators(company_a):
-    plain = UserFactory(company=company_a, email="plain@alpha.example")
-    client = APIClient()
-    client.force_authenticate(plain)
-    response = client.post(f"{W}import-bundle/", {"format": "x"}, format="json")
+def test_bundle_import_refused_for_non_creators(plain_api):
+    response = plain_api.post(f"{W}import-bundle/", {"format": "x"}, format="json")
     assert response.status_code == 403

@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from ticketflower.testing.factories import (
-    TicketFactory,
-    UserFactory,
-    WorkflowFactory,
-)
-from workflow_design.models import (
-    TicketDefinition,
-    WorkflowDefinition,
-)
+from ticketflower.testing.factories import TicketFactory, UserFactory, WorkflowFactory
+from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.tests.api.samples import TK, W
 
 
@@ -104,8 +97,7 @@ def test_schema_documents_the_company_of_a_new_definition_as_input():
         assert components[name]["properties"]["company"]["readOnly"] is True
 
 
-def test_workflow_used_by_tickets_cannot_be_deleted(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_workflow_used_by_tickets_cannot_be_deleted(api, workflow):
     TicketFactory(workflow=workflow, slug="uses-it")
     response = api.delete(f"{W}{workflow.pk}/")
     assert response.status_code == 400

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ticketflower.testing.factories import (
-    TicketFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
+from ticketflower.testing.factories import TicketFactory, WorkflowFactory, simple_workflow
 from workflow_design.tests.api.samples import TK, T, W
 
 
@@ -52,8 +48,7 @@ def test_stale_ticket_revision_is_refused_with_409(api, creator_a):
 
 
 @pytest.mark.parametrize("kind", ["workflow", "ticket"])
-def test_stale_delete_is_refused_with_409(api, creator_a, kind):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_stale_delete_is_refused_with_409(api, workflow, kind):
     row = workflow if kind == "workflow" else TicketFactory(workflow=workflow)
     url = f"{W if kind == 'workflow' else TK}{row.pk}/"
     seen = api.get(url).json()["revision"]

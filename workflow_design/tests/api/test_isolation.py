@@ -6,16 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from ticketflower.testing.factories import (
-    TicketFactory,
-    simple_workflow,
-)
-from workflow_design.models import (
-    TaskDefinition,
-    TicketDefinition,
-    WorkflowDefinition,
-    WorkflowTransition,
-)
+from ticketflower.testing.factories import TicketFactory, simple_workflow
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 
 def _api_routes():

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from ticketflower.testing.factories import (
-    TaskFactory,
-    TicketFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
-from workflow_design.models import (
-    DefinitionStatus,
-)
+from ticketflower.testing.factories import TaskFactory, TicketFactory, simple_workflow
+from workflow_design.models import DefinitionStatus
 from workflow_design.tests.api.samples import TK, TR, T, W, publish
 
 
@@ -49,8 +42,7 @@ def test_published_definitions_refuse_every_change_with_409(api, creator_a):
     assert workflow.title != "Changed" and workflow.tasks.count() == 2 and workflow.transitions.count() == 3
 
 
-def test_publish_refused_while_lint_errors(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_publish_refused_while_lint_errors(api, workflow):
     TaskFactory(workflow=workflow, slug="orphan")
     response = api.post(f"{W}{workflow.pk}/publish/")
     assert response.status_code == 400
@@ -73,8 +65,7 @@ def test_new_version_copies_a_published_workflow_as_a_draft(api, creator_a):
     assert "already a draft" in again.json()["non_field_errors"][0]
 
 
-def test_lint_returns_findings_with_the_object_at_fault(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_lint_returns_findings_with_the_object_at_fault(api, workflow, creator_a):
     orphan = TaskFactory(workflow=workflow, slug="orphan")
     response = api.get(f"{W}{workflow.pk}/lint/")
     assert response.status_code == 200

@@ -196,8 +196,7 @@ def _grow_filtered(workflow, n):
     "url",
     ["/api/workflow/tasks/?status=draft&workflow={pk}", "/api/workflow/transitions/?workflow={pk}&slug="],
 )
-def test_filtered_list_queries_are_constant(api, creator_a, url, django_assert_max_num_queries):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_filtered_list_queries_are_constant(api, workflow, url, django_assert_max_num_queries):
     url = url.format(pk=workflow.pk)
     _grow_filtered(workflow, 3)
     with CaptureQueriesContext(connection) as small:

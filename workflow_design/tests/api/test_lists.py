@@ -7,12 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from ticketflower.testing.factories import (
-    TaskFactory,
-    TicketFactory,
-    TransitionFactory,
-    WorkflowFactory,
-)
+from ticketflower.testing.factories import TaskFactory, TicketFactory, TransitionFactory, WorkflowFactory
 from workflow_design.tests.api.samples import TK, TR, T, W
 
 # Constant queries ------------------------------------------------------------------------------------
@@ -41,8 +36,7 @@ LIST_URLS = {
 
 
 @pytest.mark.parametrize("kind", list(LIST_URLS))
-def test_list_queries_are_constant(api, creator_a, company_b, kind, django_assert_max_num_queries):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_list_queries_are_constant(api, workflow, company_b, kind, django_assert_max_num_queries):
     _grow(kind, WorkflowFactory(company=company_b), 3)  # another company's rows change nothing
     url = LIST_URLS[kind](workflow)
     _grow(kind, workflow, 5)

@@ -58,8 +58,7 @@ def test_empty_list_has_one_empty_page(api, company_b):
     assert ours["2"] == (404, {"detail": "Invalid page."})
 
 
-def test_filtered_and_nested_pages_count_only_their_rows(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_filtered_and_nested_pages_count_only_their_rows(api, workflow, creator_a):
     other = WorkflowFactory(company=creator_a.company)
     for n in range(5):
         TaskFactory(workflow=workflow, slug=f"a-{n}")

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from ticketflower.testing.factories import (
-    CompanyRoleFactory,
-    TaskFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
-from workflow_design.models import (
-    TaskDefinition,
-    WorkflowTransition,
-)
-from workflow_design.tests.api.samples import FIELDS, TR, T, W
+from ticketflower.testing.factories import CompanyRoleFactory, TaskFactory, WorkflowFactory, simple_workflow
+from workflow_design.models import TaskDefinition, WorkflowTransition
+from workflow_design.tests.api.samples import FIELDS, TR, T, W, created
 
 # Tasks ---------------------------------------------------------------------------------------
 
 
-def test_task_create_returns_json_schemas(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_task_create_returns_json_schemas(api, workflow, creator_a):
     role = CompanyRoleFactory(company=creator_a.company, slug="it", name="IT")
-    body = {
-        "workflow": workflow.pk,
-        "title": "Approve",
-        "slug": "approve",
-        "assignee_role": role.pk,
-        "input_schema": FIELDS,
-        "output_schema": [{"name": "ok", "label": "Approved", "type": "boolean", "required": True}],
-        "company": 999,
-    }
-    response = api.post(T, body, format="json")
-    assert response.status_code == 201
-    data = response.json()
-    task = TaskDefinition.objects.get(pk=data["id"])
-    assert task.company == creator_a.company and task.created_by == creator_a
+    ok = {"name": "ok", "label": "Approved", "type": "boolean", "required": True}
+    body = {"workflow": workflow.pk, "title": "Approve", "slug": "approve", "assignee_role": role.pk, "company": 999}
+    _task, data = created(api, creator_a, T, {**body, "input_schema": FIELDS, "output_schema": [ok]}, TaskDefinition)
     assert data["output_json_schema"]["properties"] == {"ok": {"title": "Approved", "type": "boolean"}}
     assert data["output_json_schema"]["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert data["input_json_schema"]["required"] == ["amount"]
@@ -86,8 +66,7 @@ def test_task_cannot_use_or_move_to_another_companys_workflow(api, creator_a, co
     assert not TaskDefinition.objects.filter(workflow=theirs).exists()
 
 
-def test_task_role_of_another_company_is_refused(api, creator_a, company_b):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_task_role_of_another_company_is_refused(api, workflow, company_b):
     role_b = CompanyRoleFactory(company=company_b)
     response = api.post(
         T, {"workflow": workflow.pk, "title": "X", "slug": "x", "assignee_role": role_b.pk}, format="json"
@@ -107,8 +86,7 @@ def test_task_list_is_scoped_and_filtered(api, creator_a, company_b):
 # Transitions ----------------------------------------------------------------------------------
 
 
-def test_transition_create_default_slug_and_cel_errors(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_transition_create_default_slug_and_cel_errors(api, workflow):
     a = TaskFactory(workflow=workflow, slug="a", output_schema=FIELDS)
     b = TaskFactory(workflow=workflow, slug="b")
     response = api.post(
@@ -137,15 +115,13 @@ def test_transition_update_delete_and_nested_list(api, creator_a):
     assert api.get(f"{W}{workflow.pk}/transitions/").json()["count"] == 2
 
 
-def test_transition_needs_a_task(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_transition_needs_a_task(api, workflow):
     response = api.post(TR, {"workflow": workflow.pk}, format="json")
     assert response.status_code == 400
     assert "to_task" in response.json()
 
 
-def test_transition_with_a_task_of_another_company_is_refused(api, creator_a, company_b):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_transition_with_a_task_of_another_company_is_refused(api, workflow, company_b):
     task_b = TaskFactory(workflow=WorkflowFactory(company=company_b))
     response = api.post(TR, {"workflow": workflow.pk, "to_task": task_b.pk}, format="json")
     assert response.status_code == 400

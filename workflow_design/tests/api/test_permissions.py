@@ -15,7 +15,7 @@ from users.roles import WORKFLOW_CREATOR
 from workflow_design.api.permissions import PolicyPermission
 from workflow_design.api.workflows import WorkflowViewSet
 from workflow_design.models import DefinitionStatus, TaskDefinition, WorkflowDefinition
-from workflow_design.tests.api.samples import T, W, publish
+from workflow_design.tests.api.samples import T, W, exported_bundle, publish
 
 
 def _without_model_permission(codename: str) -> None:
@@ -61,8 +61,7 @@ def test_new_version_needs_change_on_the_published_workflow(api, creator_a):
     assert WorkflowDefinition.objects.filter(slug=workflow.slug).count() == 1
 
 
-def test_part_added_only_to_a_workflow_the_user_may_change(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_part_added_only_to_a_workflow_the_user_may_change(api, workflow, creator_a):
     remove_perm("change_workflowdefinition", creator_a.company.creators_group, workflow)
     nested = api.post(f"{W}{workflow.pk}/tasks/", {"title": "Step", "slug": "step"}, format="json")
     assert nested.status_code == 403
@@ -75,8 +74,7 @@ def test_part_added_only_to_a_workflow_the_user_may_change(api, creator_a):
     assert not TaskDefinition.objects.filter(workflow=workflow).exists()
 
 
-def test_delete_needs_delete_on_the_row(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_delete_needs_delete_on_the_row(api, workflow, creator_a):
     remove_perm("delete_workflowdefinition", creator_a.company.creators_group, workflow)
     refused = api.delete(f"{W}{workflow.pk}/")
     assert refused.status_code == 403
@@ -107,18 +105,14 @@ def test_reads_need_the_designer_role(company_a, role):
     }
 
 
-def test_import_bundle_refused_for_non_creators_with_the_policys_message(company_a):
-    client = APIClient()
-    client.force_authenticate(UserFactory(company=company_a, email="plain@alpha.example"))
-    response = client.post(f"{W}import-bundle/", {"format": "x"}, format="json")
+def test_import_bundle_refused_for_non_creators_with_the_policys_message(plain_api):
+    response = plain_api.post(f"{W}import-bundle/", {"format": "x"}, format="json")
     assert response.status_code == 403
     assert response.json() == {"detail": "You do not have permission to import definitions."}
 
 
 def test_superuser_imports_a_bundle_into_the_company_they_name(root_api, creator_a, company_b):
-    workflow = simple_workflow(creator_a.company, tasks=1)
-    document = root_api.get(f"{W}{workflow.pk}/bundle/").json()
-    document["workflow"]["slug"] = "for-beta"
+    document = exported_bundle(root_api, simple_workflow(creator_a.company, tasks=1), slug="for-beta")
     unnamed = root_api.post(f"{W}import-bundle/", document, format="json")
     assert unnamed.status_code == 400
     assert list(unnamed.json()) == ["company"]
@@ -128,9 +122,7 @@ def test_superuser_imports_a_bundle_into_the_company_they_name(root_api, creator
 
 
 def test_creator_company_in_the_import_query_is_ignored(api, creator_a, company_b):
-    workflow = simple_workflow(creator_a.company, tasks=1)
-    document = api.get(f"{W}{workflow.pk}/bundle/").json()
-    document["workflow"]["slug"] = "mine"
+    document = exported_bundle(api, simple_workflow(creator_a.company, tasks=1), slug="mine")
     imported = api.post(f"{W}import-bundle/?company={company_b.pk}", document, format="json")
     assert imported.status_code == 201
     assert WorkflowDefinition.objects.get(slug="mine").company == creator_a.company

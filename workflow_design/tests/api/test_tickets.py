@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from ticketflower.testing.factories import (
-    CompanyRoleFactory,
-    TicketFactory,
-    WorkflowFactory,
-)
-from workflow_design.models import (
-    TicketDefinition,
-)
-from workflow_design.tests.api.samples import FIELDS, TK
+from ticketflower.testing.factories import CompanyRoleFactory, TicketFactory, WorkflowFactory
+from workflow_design.models import TicketDefinition
+from workflow_design.tests.api.samples import FIELDS, TK, created
 
 
-def test_ticket_create_retrieve_update_delete(api, creator_a):
-    workflow = WorkflowFactory(company=creator_a.company)
+def test_ticket_create_retrieve_update_delete(api, workflow, creator_a):
     CompanyRoleFactory(company=creator_a.company, slug="employee", name="Employee")
-    body = {
-        "workflow": workflow.pk,
-        "title": "Laptop request",
-        "slug": "laptop",
-        "fields": FIELDS,
-        "company_role_access": ["employee"],
-        "edit_layout": [{"title": "Main", "fields": ["amount", "reason"]}],
-    }
-    response = api.post(TK, body, format="json")
-    assert response.status_code == 201
-    data = response.json()
-    ticket = TicketDefinition.objects.get(pk=data["id"])
-    assert ticket.company == creator_a.company and ticket.created_by == creator_a
+    body = {"workflow": workflow.pk, "title": "Laptop request", "slug": "laptop", "fields": FIELDS}
+    body |= {"company_role_access": ["employee"], "edit_layout": [{"title": "Main", "fields": ["amount", "reason"]}]}
+    ticket, data = created(api, creator_a, TK, body, TicketDefinition)
     assert data["json_schema"]["title"] == "Laptop request"
     assert list(data["json_schema"]["properties"]) == ["amount", "reason"]
     url = f"{TK}{ticket.pk}/"

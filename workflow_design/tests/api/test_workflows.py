@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from ticketflower.testing.factories import (
-    UserFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
-from workflow_design.models import (
-    DefinitionStatus,
-    WorkflowDefinition,
-)
+from ticketflower.testing.factories import WorkflowFactory, simple_workflow
+from workflow_design.models import DefinitionStatus, WorkflowDefinition
 from workflow_design.tests.api.samples import FIELDS, W, publish
 
 
@@ -87,17 +80,14 @@ def test_workflow_duplicate_draft_slug_is_a_400(api, creator_a):
     assert "non_field_errors" in response.json()
 
 
-def test_workflow_writes_refused_for_non_creators(company_a):
-    plain = UserFactory(company=company_a, email="plain@alpha.example")
-    client = APIClient()
-    client.force_authenticate(plain)
+def test_workflow_writes_refused_for_non_creators(plain_api, company_a):
     workflow = WorkflowFactory(company=company_a)
-    response = client.post(W, {"title": "X", "slug": "x"}, format="json")
+    response = plain_api.post(W, {"title": "X", "slug": "x"}, format="json")
     assert response.status_code == 403
     assert response.json() == {"detail": "Only workflow creators may create definitions."}
-    assert client.get(W).json() == {"detail": "You may not view workflow definitions."}
-    assert client.get(f"{W}{workflow.pk}/").json() == {"detail": "You may not view workflow definitions."}
-    refused = client.patch(f"{W}{workflow.pk}/", {"title": "Y"}, format="json")
+    assert plain_api.get(W).json() == {"detail": "You may not view workflow definitions."}
+    assert plain_api.get(f"{W}{workflow.pk}/").json() == {"detail": "You may not view workflow definitions."}
+    refused = plain_api.patch(f"{W}{workflow.pk}/", {"title": "Y"}, format="json")
     assert refused.status_code == 403
     assert refused.json() == {"detail": "You may view this definition but not change it."}
     workflow.refresh_from_db()

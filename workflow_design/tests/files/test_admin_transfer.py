@@ -49,12 +49,6 @@ def confirm(client, response, url=WF_PROCESS):
     return client.post(url, {k: ("" if v is None else v) for k, v in data.items()})
 
 
-@pytest.fixture
-def client_a(client, creator_a):
-    client.force_login(creator_a)
-    return client
-
-
 def test_workflow_csv_import_previews_then_creates_in_own_company(client_a, creator_a, company_a):
     content = "slug,title,description\nonboarding,Onboarding,New staff\n"
     response = preview(client_a, WF_IMPORT, "wf.csv", content)

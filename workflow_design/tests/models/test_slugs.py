@@ -3,13 +3,7 @@
 import pytest
 
 from ticketflower.testing.factories import CompanyFactory, TaskFactory, WorkflowFactory
-from workflow_design.models import (
-    TaskDefinition,
-    TicketDefinition,
-    WorkflowDefinition,
-    WorkflowTransition,
-    free_slug,
-)
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition, free_slug
 
 pytestmark = pytest.mark.django_db
 

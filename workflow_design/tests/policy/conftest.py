@@ -14,13 +14,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from ticketflower.testing.factories import (
-    CompanyFactory,
-    TicketFactory,
-    UserFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
+from ticketflower.testing.factories import CompanyFactory, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from users.models import Company, User
 from workflow_design.files.bundles import bundle_export
 from workflow_design.models import WorkflowDefinition

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+
 from workflow_design.policy import DENIED, Action
 from workflow_design.tests.policy.table import ALLOWED, NOT_FOUND, REFUSED
 
@@ -37,6 +39,17 @@ def http_outcome(status: int, *, login_redirect: bool = False) -> str:
     if status < 400:
         return ALLOWED
     return f"HTTP {status}"
+
+
+def admin_page_seen(response, done: bool, what: str) -> Seen:
+    """An admin page's answer: a redirect to the login page is a refusal of someone signed out."""
+    login = response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    return Seen(
+        outcome=http_outcome(response.status_code, login_redirect=login),
+        done=done,
+        message=SIGNED_OUT if login else "",
+        detail=f"{what} answered {response.status_code}",
+    )
 
 
 def assert_cell(seen: Seen, *, action: Action, role: str, expected: str, messages: bool) -> None:

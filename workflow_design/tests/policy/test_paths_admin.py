@@ -11,22 +11,12 @@ from django.urls import reverse
 from workflow_design.models import DefinitionStatus, WorkflowDefinition
 from workflow_design.policy import Action
 from workflow_design.tests.policy.conftest import DRAFT, IMPORTED, PUBLISHED, World
-from workflow_design.tests.policy.seen import SIGNED_OUT, Seen, assert_cell, http_outcome
+from workflow_design.tests.policy.seen import Seen, admin_page_seen, assert_cell
 from workflow_design.tests.policy.table import ALLOWED, NOT_FOUND, cells
 
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:workflow_design_workflowdefinition_{name}", args=args)
-
-
-def seen(response, done: bool, what: str) -> Seen:
-    login = response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
-    return Seen(
-        outcome=http_outcome(response.status_code, login_redirect=login),
-        done=done,
-        message=SIGNED_OUT if login else "",
-        detail=f"{what} answered {response.status_code}",
-    )
 
 
 def form_data(w: World, role: str, workflow: WorkflowDefinition | None = None, **values) -> dict:
@@ -54,7 +44,7 @@ MANAGEMENT = {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0", "M
 def changelist(client, w: World, role: str) -> Seen:
     response = client.get(url("changelist"))
     listed = response.status_code == 200 and url("change", w.draft_pk) in response.content.decode()
-    result = seen(response, listed, "changelist")
+    result = admin_page_seen(response, listed, "changelist")
     if result.outcome == ALLOWED and not listed:
         return Seen(NOT_FOUND, False, detail="changelist answered 200 without the row")
     return result
@@ -62,39 +52,41 @@ def changelist(client, w: World, role: str) -> Seen:
 
 def change_page(client, w: World, role: str) -> Seen:
     response = client.get(url("change", w.draft_pk))
-    return seen(response, response.status_code == 200 and "Expenses" in response.content.decode(), "change page")
+    return admin_page_seen(
+        response, response.status_code == 200 and "Expenses" in response.content.decode(), "change page"
+    )
 
 
 def add(client, w: World, role: str) -> Seen:
     response = client.post(url("add"), form_data(w, role))
     done = WorkflowDefinition.objects.filter(slug="added", company=w.own_company(role)).exists()
-    return seen(response, done, "add page")
+    return admin_page_seen(response, done, "add page")
 
 
 def change(client, w: World, role: str) -> Seen:
     response = client.post(url("change", w.draft_pk), form_data(w, role, w.draft(), title="Renamed"))
-    return seen(response, w.draft().title == "Renamed", "change page POST")
+    return admin_page_seen(response, w.draft().title == "Renamed", "change page POST")
 
 
 def delete(client, w: World, role: str) -> Seen:
     response = client.post(url("delete", w.draft_pk), {"post": "yes"})
-    return seen(response, not WorkflowDefinition.objects.filter(pk=w.draft_pk).exists(), "delete page POST")
+    return admin_page_seen(response, not WorkflowDefinition.objects.filter(pk=w.draft_pk).exists(), "delete page POST")
 
 
 def publish(client, w: World, role: str) -> Seen:
     response = client.post(url("publish", w.ready_pk), {"confirm": "yes"})
-    return seen(response, w.ready().status == DefinitionStatus.PUBLISHED, "publish/ POST")
+    return admin_page_seen(response, w.ready().status == DefinitionStatus.PUBLISHED, "publish/ POST")
 
 
 def archive(client, w: World, role: str) -> Seen:
     response = client.post(url("archive", w.published_pk), {"confirm": "yes"})
-    return seen(response, w.published().status == DefinitionStatus.ARCHIVED, "archive/ POST")
+    return admin_page_seen(response, w.published().status == DefinitionStatus.ARCHIVED, "archive/ POST")
 
 
 def new_version(client, w: World, role: str) -> Seen:
     response = client.post(url("new_version", w.published_pk), {"confirm": "yes"})
     done = WorkflowDefinition.objects.filter(company=w.alpha, slug=PUBLISHED, version=2).exists()
-    return seen(response, done, "new-version/ POST")
+    return admin_page_seen(response, done, "new-version/ POST")
 
 
 def bundle_import(client, w: World, role: str) -> Seen:
@@ -103,19 +95,19 @@ def bundle_import(client, w: World, role: str) -> Seen:
         data["company"] = str(w.alpha.pk)
     response = client.post(url("bundle_import"), data)
     done = WorkflowDefinition.objects.filter(slug=IMPORTED, company=w.own_company(role)).exists()
-    return seen(response, done, "bundle-import/ POST")
+    return admin_page_seen(response, done, "bundle-import/ POST")
 
 
 def bundle_export(client, w: World, role: str) -> Seen:
     response = client.get(url("bundle_export", w.draft_pk))
     done = response.status_code == 200 and json.loads(response.content)["workflow"]["slug"] == DRAFT
-    return seen(response, done, "<id>/bundle/")
+    return admin_page_seen(response, done, "<id>/bundle/")
 
 
 def object_permissions(client, w: World, role: str) -> Seen:
     response = client.get(url("permissions", w.draft_pk))
     done = response.status_code == 200 and "Expenses" in response.content.decode()
-    return seen(response, done, "<id>/permissions/")
+    return admin_page_seen(response, done, "<id>/permissions/")
 
 
 def run_action(client, name: str, pk: int, **extra):
@@ -125,7 +117,7 @@ def run_action(client, name: str, pk: int, **extra):
 
 def action_seen(response, done: bool, what: str) -> Seen:
     """A changelist action that found nothing to act on did nothing and said nothing: not found."""
-    result = seen(response, done, what)
+    result = admin_page_seen(response, done, what)
     if result.outcome == ALLOWED and not done:
         return Seen(NOT_FOUND, False, detail=f"{what} answered {response.status_code} and did nothing")
     return result

@@ -16,7 +16,7 @@ from django.urls import reverse
 from workflow_design.models import WorkflowDefinition
 from workflow_design.policy import Action
 from workflow_design.tests.policy.conftest import DRAFT, IMPORTED, World
-from workflow_design.tests.policy.seen import SIGNED_OUT, Seen, assert_cell, http_outcome
+from workflow_design.tests.policy.seen import SIGNED_OUT, Seen, admin_page_seen, assert_cell
 from workflow_design.tests.policy.table import ALLOWED, NOT_FOUND, REFUSED, cells
 
 IMPORT = reverse("admin:workflow_design_workflowdefinition_import")
@@ -38,16 +38,6 @@ def test_file_hooks_follow_the_table(w, action, role, expected):
     assert hook(request) is (expected != REFUSED)
 
 
-def page_seen(response, done: bool, what: str) -> Seen:
-    login = response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
-    return Seen(
-        outcome=http_outcome(response.status_code, login_redirect=login),
-        done=done,
-        message=SIGNED_OUT if login else "",
-        detail=f"{what} answered {response.status_code}",
-    )
-
-
 def import_csv(client, w: World, role: str, content: str):
     """Preview the file, then confirm the preview; the preview's answer when it offers no confirmation."""
     data = {"import_file": SimpleUploadedFile("workflows.csv", content.encode()), "format": CSV, "resource": "0"}
@@ -66,7 +56,7 @@ def test_file_import_of_a_new_row_follows_the_table(w, client, action, role, exp
     client.force_login(w.users[role])
     response = import_csv(client, w, role, f"slug,title\n{IMPORTED},Imported\n")
     done = WorkflowDefinition.objects.filter(slug=IMPORTED, company=w.own_company(role)).exists()
-    seen = page_seen(response, done, "file import")
+    seen = admin_page_seen(response, done, "file import")
     if seen.outcome == ALLOWED and not done:
         seen = Seen("nothing imported", False, detail=seen.detail)
     assert_cell(seen, action=action, role=role, expected=expected, messages=False)
@@ -78,7 +68,7 @@ def test_file_row_naming_a_stored_row_follows_the_table(w, client, action, role,
     client.force_login(w.users[role])
     response = import_csv(client, w, role, f"slug,title\n{DRAFT},Renamed\n")
     changed = w.draft().title == "Renamed"
-    seen = page_seen(response, changed, "file import")
+    seen = admin_page_seen(response, changed, "file import")
     if seen.outcome == ALLOWED and not changed:
         made_own = (
             WorkflowDefinition.objects.filter(slug=DRAFT, title="Renamed", company=w.own_company(role))
@@ -96,7 +86,7 @@ def test_file_export_follows_the_table(w, client, action, role, expected):
     response = client.post(EXPORT, {"format": CSV, "resource": "0", **fields})
     lines = response.content.decode().splitlines() if response.status_code == 200 else []
     exported = any(line.startswith(f"{DRAFT},") for line in lines)
-    seen = page_seen(response, exported, "file export")
+    seen = admin_page_seen(response, exported, "file export")
     if seen.outcome == ALLOWED and not exported:
         seen = Seen(NOT_FOUND, False, detail=f"the file holds {lines[:3]}")
     assert_cell(seen, action=action, role=role, expected=expected, messages=False)

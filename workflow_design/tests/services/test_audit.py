@@ -12,6 +12,7 @@ from workflow_design import services
 from workflow_design.access import audit_entries_for, audit_entries_of
 from workflow_design.models import AuditEntry, TaskDefinition, TicketDefinition, WorkflowDefinition
 from workflow_design.services.audit import audit_channel
+from workflow_design.tests.admin.designer_pages import designer_post
 
 
 @pytest.mark.django_db
@@ -149,8 +150,6 @@ def test_publish_and_new_version_are_audited(company_a, creator_a):
 def test_admin_second_save_of_stale_page_refused(client, company_a, creator_a):
     from django.test import Client
 
-    from ticketflower.testing.factories import UserFactory
-
     workflow = WorkflowFactory(company=company_a, title="Original", slug="shared-flow")
     other = UserFactory(company=company_a, email="other@alpha.example", creator=True)
     url = reverse("admin:workflow_design_workflowdefinition_change", args=[workflow.pk])
@@ -159,17 +158,10 @@ def test_admin_second_save_of_stale_page_refused(client, company_a, creator_a):
     assert f'name="opened_revision" value="{workflow.revision}"' in page
 
     def post(who, title):
-        data = {
-            "title": title,
-            "slug": "shared-flow",
-            "description": "",
-            "ext_ref": "[]",
-            "fields": "[]",
-            "display_layout": "[]",
-            "opened_revision": str(workflow.revision),
-            **{f"{p}-{k}": "0" for p in ("tasks", "transitions") for k in ("TOTAL_FORMS", "INITIAL_FORMS")},
-        }
-        return who.post(url, data)
+        # The page as opened before either save: no rows, the revision it showed.
+        return who.post(
+            url, designer_post(workflow, tasks=[], transitions=[], title=title, opened_revision=workflow.revision)
+        )
 
     second = Client()
     second.force_login(other)
