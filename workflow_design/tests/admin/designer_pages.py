@@ -16,6 +16,9 @@ def change_url(workflow) -> str:
 
 ADD_URL = "/admin/workflow_design/workflowdefinition/add/"
 
+# The output form of a yes/no step: the field the designer's branch conditions test.
+APPROVED = [{"name": "approved", "label": "Approved", "type": "boolean", "required": True}]
+
 
 def task_row(task: TaskDefinition | None = None, **values) -> dict:
     row = {

@@ -10,14 +10,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from ticketflower.testing.factories import (
-    CompanyRoleFactory,
-    TaskFactory,
-    TicketFactory,
-    TransitionFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
+from ticketflower.testing import factories
 from workflow_design.api.serializers import (
     NestedTaskSerializer,
     NestedTransitionSerializer,
@@ -50,20 +43,20 @@ SERIALIZERS = [
 def varied(creator_a):
     """Rows with every edge the writer must keep: nulls, published dates, roles, broken field lists."""
     company = creator_a.company
-    published = simple_workflow(company, tasks=2, user=creator_a)
+    published = factories.simple_workflow(company, tasks=2, user=creator_a)
     WorkflowDefinition.objects.filter(pk=published.pk).update(fields=FIELDS)
     workflow_publish(workflow=WorkflowDefinition.objects.get(pk=published.pk), user=None)
-    draft = WorkflowFactory(company=company, title="Draft «é»", description="")
-    role = CompanyRoleFactory(company=company)
-    first = TaskFactory(workflow=draft, assignee_role=role, input_schema=FIELDS, output_schema=FIELDS[:1])
-    TaskFactory(workflow=draft, assignee_role=None)
-    broken = TaskFactory(workflow=draft)
+    draft = factories.WorkflowFactory(company=company, title="Draft «é»", description="")
+    role = factories.CompanyRoleFactory(company=company)
+    first = factories.TaskFactory(workflow=draft, assignee_role=role, input_schema=FIELDS, output_schema=FIELDS[:1])
+    factories.TaskFactory(workflow=draft, assignee_role=None)
+    broken = factories.TaskFactory(workflow=draft)
     # A stored list that no longer converts (written before a rule existed): its schema is null.
     TaskDefinition.objects.filter(pk=broken.pk).update(input_schema=[{"label": "no name"}])
-    TransitionFactory(workflow=draft, from_task=None, to_task=broken)
-    TransitionFactory(workflow=draft, from_task=first, to_task=None, condition="output.amount > 1")
-    TicketFactory(workflow=draft, fields=FIELDS, company_role_access=[role.slug], ext_ref=[])
-    TicketFactory(workflow=published)
+    factories.TransitionFactory(workflow=draft, from_task=None, to_task=broken)
+    factories.TransitionFactory(workflow=draft, from_task=first, to_task=None, condition="output.amount > 1")
+    factories.TicketFactory(workflow=draft, fields=FIELDS, company_role_access=[role.slug], ext_ref=[])
+    factories.TicketFactory(workflow=published)
     return draft
 
 
@@ -174,8 +167,8 @@ def _ids_of_company(model, company_id) -> set[int]:
 
 
 def test_api_list_keeps_another_companys_rows_out(api, company_b, varied):
-    theirs = simple_workflow(company_b, tasks=2)
-    TicketFactory(workflow=theirs)
+    theirs = factories.simple_workflow(company_b, tasks=2)
+    factories.TicketFactory(workflow=theirs)
     for url, model in LIST_MODELS.items():
         ours = _ids_of_company(model, varied.company_id)
         for params in ({}, {"workflow": theirs.pk}, {"status": "draft"}, {"slug": theirs.slug}):
@@ -188,8 +181,8 @@ def test_api_list_keeps_another_companys_rows_out(api, company_b, varied):
 
 def _grow_filtered(workflow, n):
     for _ in range(n):
-        task = TaskFactory(workflow=workflow)
-        TransitionFactory(workflow=workflow, from_task=task)
+        task = factories.TaskFactory(workflow=workflow)
+        factories.TransitionFactory(workflow=workflow, from_task=task)
 
 
 @pytest.mark.parametrize(

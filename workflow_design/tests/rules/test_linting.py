@@ -5,14 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ticketflower.testing.factories import (
-    CompanyRoleFactory,
-    TaskFactory,
-    TicketFactory,
-    TransitionFactory,
-    WorkflowFactory,
-    simple_workflow,
-)
+from ticketflower.testing import factories
 from users.models import CompanyRole
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition
 from workflow_design.rules.linting import Finding, lint_workflow
@@ -27,21 +20,21 @@ def codes(findings: list[Finding]) -> set[tuple[str, str, str]]:
 
 @pytest.fixture
 def workflow(company_a):
-    return WorkflowFactory(company=company_a, slug="flow")
+    return factories.WorkflowFactory(company=company_a, slug="flow")
 
 
 def task(workflow, slug, **kwargs):
-    return TaskFactory(workflow=workflow, slug=slug, title=slug.title(), **kwargs)
+    return factories.TaskFactory(workflow=workflow, slug=slug, title=slug.title(), **kwargs)
 
 
 def link(workflow, source, target, priority=10, condition="", slug=None):
-    return TransitionFactory(
+    return factories.TransitionFactory(
         workflow=workflow, from_task=source, to_task=target, priority=priority, condition=condition, slug=slug or ""
     )
 
 
 def test_lint_simple_workflow_is_clean(company_a):
-    assert lint_workflow(simple_workflow(company_a, tasks=3)) == []
+    assert lint_workflow(factories.simple_workflow(company_a, tasks=3)) == []
 
 
 def test_lint_loop_that_exits_is_clean(workflow):
@@ -178,7 +171,7 @@ def test_lint_ticket_fields_unchecked_without_ticket_definition(workflow):
     link(workflow, a, None)
     [finding] = lint_workflow(workflow)
     assert (finding.level, finding.code, finding.object_type) == ("warning", "ticket-fields-unchecked", "workflow")
-    TicketFactory(workflow=workflow, fields=[{"name": "amount", "label": "Amount", "type": "number"}])
+    factories.TicketFactory(workflow=workflow, fields=[{"name": "amount", "label": "Amount", "type": "number"}])
     assert lint_workflow(workflow) == []
 
 
@@ -196,18 +189,20 @@ def workflow_fields_invalid(workflow, form):
 
 
 def ticket_layout_names_unknown_field(workflow, form):
-    ticket = TicketFactory(workflow=workflow, slug="req", fields=[{"name": "item", "label": "Item", "type": "text"}])
+    ticket = factories.TicketFactory(
+        workflow=workflow, slug="req", fields=[{"name": "item", "label": "Item", "type": "text"}]
+    )
     TicketDefinition.objects.filter(pk=ticket.pk).update(edit_layout=[{"title": "Main", "fields": ["item", "price"]}])
 
 
 def ticket_access_role_no_longer_in_company(workflow, form):
-    role = CompanyRoleFactory(company=workflow.company, slug="auditor")
-    TicketFactory(workflow=workflow, slug="req", company_role_access=["auditor"])
+    role = factories.CompanyRoleFactory(company=workflow.company, slug="auditor")
+    factories.TicketFactory(workflow=workflow, slug="req", company_role_access=["auditor"])
     CompanyRole.objects.filter(pk=role.pk).delete()
 
 
 def assignee_role_of_another_company(workflow, form):
-    foreign = CompanyRoleFactory(slug="outsider")  # of a company of its own
+    foreign = factories.CompanyRoleFactory(slug="outsider")  # of a company of its own
     TaskDefinition.objects.filter(pk=form.pk).update(assignee_role=foreign)
 
 
@@ -254,10 +249,10 @@ def _queries(workflow) -> int:
 
 
 def test_lint_query_count_does_not_grow_with_tasks(company_a):
-    small = simple_workflow(company_a, tasks=2)
-    large = simple_workflow(company_a, tasks=25)
-    TicketFactory(workflow=small)
-    TicketFactory(workflow=large)
+    small = factories.simple_workflow(company_a, tasks=2)
+    large = factories.simple_workflow(company_a, tasks=25)
+    factories.TicketFactory(workflow=small)
+    factories.TicketFactory(workflow=large)
     assert _queries(small) == _queries(large) <= 5
 
 
@@ -286,7 +281,7 @@ def test_lint_repeated_condition_gets_each_source_tasks_verdict(workflow):
 def test_lint_same_condition_in_two_workflows_reads_each_workflows_fields(company_a):
     findings = {}
     for slug in ("keeps-limit", "lost-limit"):
-        flow = WorkflowFactory(
+        flow = factories.WorkflowFactory(
             company=company_a, slug=slug, fields=[{"name": "limit", "label": "L", "type": "integer"}]
         )
         decide = task(flow, "decide")
@@ -326,7 +321,7 @@ def test_lint_work_grows_with_distinct_conditions_and_forms_not_with_tasks(compa
     monkeypatch.setattr(checker.TreeChecker, "check", counting("check", checker.TreeChecker.check))
     monkeypatch.setattr(field_schemas, "_field_list_errors", counting("form", field_schemas._field_list_errors))
 
-    flow = WorkflowFactory(company=company_a, slug="long")
+    flow = factories.WorkflowFactory(company=company_a, slug="long")
     steps = [task(flow, f"step-{i}", output_schema=[APPROVED], position=i) for i in range(12)]
     link(flow, None, steps[0])
     for i, step in enumerate(steps):
@@ -334,7 +329,7 @@ def test_lint_work_grows_with_distinct_conditions_and_forms_not_with_tasks(compa
         link(flow, step, following, priority=10, condition="output.approved == true", slug=f"{i}-yes")
         link(flow, step, None, priority=20, condition="output.approved == false", slug=f"{i}-no")
         link(flow, step, None, priority=30, slug=f"{i}-end")
-    TicketFactory(workflow=flow)
+    factories.TicketFactory(workflow=flow)
     for cache in (syntax.parsed_for_checking, syntax._field_references, field_schemas._remembered_field_list_errors):
         cache.cache_clear()
     calls.update(parse=0, check=0, form=0)
