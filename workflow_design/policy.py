@@ -61,6 +61,9 @@ OBJECT_PERMISSION = {
     Action.GRANT: "view",
 }
 
+# Adding or changing a task or transition of a workflow one may only view.
+PART_REFUSAL = gettext_lazy("You may view this workflow but not change it.")
+
 # Refusals, worded once. An object the user may not see is not refused: it is not found.
 DENIED = {
     Action.VIEW: gettext_lazy("You may not view workflow definitions."),
@@ -190,9 +193,15 @@ class PartPolicy(DefinitionPolicy[M]):
     def user_may_add_to(self, user, workflow: WorkflowDefinition) -> bool:
         return self.user_has_permission(user, Action.ADD) and access.user_may(user, "change", workflow)
 
+    def workflows_user_may_change(self, user) -> QuerySet[WorkflowDefinition]:
+        """The workflows whose parts `user` may add or change (a file's rows, checked at once)."""
+        if not self.user_has_permission(user, Action.ADD):
+            return WorkflowDefinition._default_manager.none()
+        return access.definitions_for(user, WorkflowDefinition, "change")
+
     def require_add_to(self, user, workflow: WorkflowDefinition) -> None:
         if not self.user_may_add_to(user, workflow):
-            raise PermissionDenied(_("You may view this workflow but not change it."))
+            raise PermissionDenied(str(PART_REFUSAL))
 
 
 class TaskPolicy(PartPolicy[TaskDefinition]):

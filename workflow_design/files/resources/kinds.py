@@ -10,6 +10,7 @@ from import_export import fields
 from workflow_design.fast.files_preview_diff import PreviewDiffMixin
 from workflow_design.files.cells import SlugReference, WholeNumberCell
 from workflow_design.files.resources.base import DesignResource, SlugVersions
+from workflow_design.policy import PART_REFUSAL
 
 
 def _version(row) -> int:
@@ -73,6 +74,21 @@ class PartResource(PreviewDiffMixin, DesignResource):
     def row_workflow(self, row):
         """The workflow the row names; ValueError (reported on its column) if there is none."""
         return self.resolve_workflow(str(row.get("workflow") or "").strip(), row)
+
+    def prefetch_workflows(self, slugs: set[str]) -> None:
+        # Adding or changing a part changes its workflow: the policy's rows the user may change,
+        # read once for the file, as the admin and the API ask `require_add_to` for one row.
+        super().prefetch_workflows(slugs)
+        visible = [workflow.pk for workflow in self.workflows.values()]
+        self.changeable = set(
+            self.policy.workflows_user_may_change(self.user).filter(pk__in=visible).values_list("pk", flat=True)
+        )
+
+    def resolve_workflow(self, slug: str, row: dict):
+        workflow = super().resolve_workflow(slug, row)
+        if workflow.pk not in self.changeable:
+            raise ValueError(str(PART_REFUSAL))
+        return workflow
 
     def create_row(self, data: dict[str, Any]) -> Any:
         data = dict(data)

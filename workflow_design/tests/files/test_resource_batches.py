@@ -67,6 +67,24 @@ def test_new_task_in_a_published_workflow_is_refused_on_its_row(creator_a, compa
     assert snapshot() == before
 
 
+def test_task_rows_of_a_workflow_the_user_may_only_view_are_refused_on_their_row(creator_a, company_a):
+    from guardian.shortcuts import remove_perm
+
+    # Given a workflow whose change grant the company admin took from its creators
+    viewed = WF(company=company_a, slug="viewed", title="Viewed")
+    WF(company=company_a, slug="mine", title="Mine")
+    remove_perm("change_workflowdefinition", company_a.creators_group, viewed)
+    before = snapshot()
+    # when a task file adds a task to it and one to a workflow they may change
+    result = run_import(
+        TaskDefinition, creator_a, b"workflow,workflow_version,slug,title\nmine,,ok,OK\nviewed,,extra,Extra\n"
+    )
+    # then the second row is refused on its workflow, as the admin and the API refuse it, and
+    # nothing of the file is written
+    assert errors_of(result) == ["row 2 workflow: You may view this workflow but not change it."]
+    assert snapshot() == before
+
+
 def _flows(company, count: int, prefix: str) -> list[WorkflowDefinition]:
     return [WF(company=company, slug=f"{prefix}-{i}", title=f"{prefix} {i}") for i in range(count)]
 
