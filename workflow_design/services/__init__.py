@@ -30,20 +30,17 @@ from workflow_design.services.definitions import (
     workflow_update,
 )
 from workflow_design.services.delete import definitions_delete
-from workflow_design.services.editability import ensure_editable as definition_ensure_editable
 from workflow_design.services.grants import definitions_grant_company_access
 from workflow_design.services.new_version import workflow_new_version
 from workflow_design.services.publish import LintRefused, workflow_publish
-from workflow_design.services.rows import LOADED_RELATIONS, WRITABLE, RowErrors
+from workflow_design.services.rows import WRITABLE, RowErrors
 from workflow_design.services.update import definitions_update
 from workflow_design.services.versions import workflow_other_versions
 
 __all__ = [
-    "LOADED_RELATIONS",
     "WRITABLE",
     "LintRefused",
     "RowErrors",
-    "definition_ensure_editable",
     "definitions_create",
     "definitions_delete",
     "definitions_grant_company_access",

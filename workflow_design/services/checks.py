@@ -52,14 +52,21 @@ def taken_slugs(model: type[models.Model], objects: Sequence[models.Model]) -> d
     return {tuple(row[1:]): row[0] for row in rows}
 
 
+def stored_slugs(model: type[models.Model], objects: Sequence[models.Model]) -> dict[tuple, int]:
+    """The stored slugs a batch's checks compare with: a part's workflows' (one query). A workflow's
+    or ticket definition's stored clashes are found by its constraints, so none are read."""
+    return taken_slugs(model, objects) if model in PARTS else {}
+
+
 def refuse_duplicate_slugs(
-    model: type[models.Model], objects: Sequence[models.Model], errors: dict[int, ValidationError]
+    model: type[models.Model],
+    objects: Sequence[models.Model],
+    errors: dict[int, ValidationError],
+    taken: dict[tuple, int],
 ) -> None:
-    """A slug already used in its scope (by another stored row or an earlier row of the batch)
-    is that row's error, worded by the model's own constraint."""
+    """A slug already used in its scope (by another stored row, in `taken`, or an earlier row of
+    the batch) is that row's error, worded by the model's own constraint."""
     scope = _scope(model)
-    # A workflow's or ticket definition's stored clashes were found by its constraints.
-    taken = taken_slugs(model, objects) if model in PARTS else {}
     message = str(_slug_constraint(model).violation_error_message)
     seen: set[tuple] = set()
     for index, obj in enumerate(objects):
@@ -70,9 +77,9 @@ def refuse_duplicate_slugs(
         seen.add(key)
 
 
-def fill_missing_slugs(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+def fill_missing_slugs(model: type[models.Model], objects: Sequence[models.Model], taken: dict[tuple, int]) -> None:
     """Rows without a slug get the model's own (`ensure_slug`), the first free in their scope,
-    counting the batch's own rows. A part's batch reads its workflows' slugs once."""
+    counting the batch's own rows and a part's stored slugs (`taken`, from `stored_slugs`)."""
     missing = [obj for obj in objects if not obj.slug]  # type: ignore[attr-defined]
     if not missing:
         return
@@ -80,14 +87,14 @@ def fill_missing_slugs(model: type[models.Model], objects: Sequence[models.Model
         for obj in missing:  # workflows and ticket definitions come one or a few at a time
             obj.ensure_slug()  # type: ignore[attr-defined]
         return
-    taken: dict[int, set[str]] = {}
-    for workflow_id, slug in taken_slugs(model, objects):
-        taken.setdefault(workflow_id, set()).add(slug)
+    used: dict[int, set[str]] = {}
+    for workflow_id, slug in taken:
+        used.setdefault(workflow_id, set()).add(slug)
     for obj in objects:
         if obj.slug:  # type: ignore[attr-defined]
-            taken.setdefault(obj.workflow_id, set()).add(obj.slug)  # type: ignore[attr-defined]
+            used.setdefault(obj.workflow_id, set()).add(obj.slug)  # type: ignore[attr-defined]
     for obj in missing:
-        obj.ensure_slug(taken=taken.setdefault(obj.workflow_id, set()))  # type: ignore[attr-defined]
+        obj.ensure_slug(taken=used.setdefault(obj.workflow_id, set()))  # type: ignore[attr-defined]
 
 
 def transitions_follow_source_positions(workflow_ids: Sequence[int]) -> None:

@@ -15,6 +15,7 @@ from workflow_design.services.checks import (
     clean_rows,
     fill_missing_slugs,
     refuse_duplicate_slugs,
+    stored_slugs,
     transitions_follow_source_positions,
 )
 from workflow_design.services.editability import holder_refusal, lock_holders, on_row, raise_revisions
@@ -90,9 +91,10 @@ def definitions_create(
         if model is WorkflowTransition:
             # The condition checks read each workflow's ticket definitions: once, not per row.
             prefetch_related_objects(holders, "ticket_definitions")
-    fill_missing_slugs(model, objects)
+    taken = stored_slugs(model, objects)
+    fill_missing_slugs(model, objects, taken)
     clean_rows(objects, errors)
-    refuse_duplicate_slugs(model, objects, errors)
+    refuse_duplicate_slugs(model, objects, errors, taken)
     if errors:
         raise RowErrors(errors)
 

@@ -78,14 +78,6 @@ def on_row(obj: models.Model, refusal: ValidationError) -> ValidationError:
     return ValidationError({"workflow": [refusal]}) if isinstance(obj, PARTS) else refusal
 
 
-def ensure_editable(*, obj: models.Model, expected_revision: int | None = None) -> None:
-    """Raise unless `obj` (or its workflow) is a stored draft at the expected revision."""
-    holder = holder_of(obj)
-    refusal = holder_refusal(holder, lock_holders(type(obj), [holder.pk]), expected_revision)
-    if refusal is not None:
-        raise refusal
-
-
 def raise_revisions(holders: Sequence[models.Model]) -> None:
     """One UPDATE raises the revision of every touched holder, one read gives the objects theirs.
 

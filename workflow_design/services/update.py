@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 
 from workflow_design.models import AuditAction, WorkflowTransition
 from workflow_design.services import audit
-from workflow_design.services.checks import clean_rows, refuse_duplicate_slugs, transitions_follow_source_positions
+from workflow_design.services.checks import (
+    clean_rows,
+    refuse_duplicate_slugs,
+    stored_slugs,
+    transitions_follow_source_positions,
+)
 from workflow_design.services.editability import holder_of, holder_refusal, lock_holders, on_row, raise_revisions
 from workflow_design.services.rows import PARTS, WRITABLE, RowErrors, add_error, refuse_unwritable, unchanged_protected
 
@@ -70,7 +75,7 @@ def definitions_update(
     if model is WorkflowTransition:
         prefetch_related_objects(holders, "ticket_definitions")
     clean_rows(targets, errors)
-    refuse_duplicate_slugs(model, targets, errors)
+    refuse_duplicate_slugs(model, targets, errors, stored_slugs(model, targets))
     if errors:
         raise RowErrors(errors)
 

@@ -215,6 +215,7 @@ class DesignResource(ImportFieldsOnceMixin, resources.ModelResource):
         self.after_save_instance(instance, row, **kwargs)
 
     def create_row(self, data: dict[str, Any]) -> Any:
+        """Create one new row through its service; each kind of resource (`kinds.py`) says how."""
         raise NotImplementedError
 
     def update_row(self, stored, data: dict[str, Any]) -> None:
