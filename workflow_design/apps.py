@@ -1,9 +1,9 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class WorkflowDesignConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
     name = "workflow_design"
     verbose_name = _("Workflow design")
     # Its admins answer a hidden object and a missing one alike (`users.admin_hardening`
@@ -11,8 +11,6 @@ class WorkflowDesignConfig(AppConfig):
     admin_refuses_uniformly = True
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from workflow_design import signals
 
         # Sent for this app after its permissions are made: the creator role gets them, and

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from workflow_design.models.choices import DefinitionStatus
 from workflow_design.models.slugs import SluggedDefinition, company_version_scope
+from workflow_design.rules import text_hygiene
 
 
 def _empty_list() -> list:
@@ -20,6 +22,22 @@ def _raise_collected(errors: dict[str, list[str]]) -> None:
     errors = {field: messages for field, messages in errors.items() if messages}
     if errors:
         raise ValidationError(errors)
+
+
+class CleanText:
+    """Text hygiene for every definition: each text and JSON field is checked by the one rule of
+    `rules.text_hygiene` when the row is validated, beside the fields' own validation."""
+
+    def clean_fields(self, exclude=None) -> None:
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)  # type: ignore[misc]
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for name, problem in text_hygiene.field_problems(self, exclude or ()).items():  # type: ignore[arg-type]
+            errors.setdefault(name, []).append(ValidationError(problem, code="control_character"))
+        if errors:
+            raise ValidationError(errors)
 
 
 def definition_company_id(obj: models.Model) -> int | None:
@@ -42,6 +60,33 @@ def revision_field(*, help_text: str) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(_("revision"), default=1, editable=False, help_text=help_text)
 
 
+def optional_reference(
+    to: type[models.Model] | str, label: str, *, related_name: str, help_text: str, on_delete=models.CASCADE
+) -> models.ForeignKey:
+    """A foreign key that may be empty (a task's role, a transition's ends)."""
+    return models.ForeignKey(
+        to,
+        verbose_name=label,
+        on_delete=on_delete,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        help_text=help_text,
+    )
+
+
+def file_permissions(model_name: str, plural: str) -> list[tuple[str, str]]:
+    """The import and export permissions every definition model declares beside Django's four."""
+    return [
+        (f"import_{model_name}", format_lazy(_("Can import {}"), plural)),
+        (f"export_{model_name}", format_lazy(_("Can export {}"), plural)),
+    ]
+
+
+def valid_status(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(status__in=DefinitionStatus.values), name=f"{prefix}_status_valid")
+
+
 def created_by_field() -> models.ForeignKey:
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -59,8 +104,19 @@ class CompanyVersionedManager(models.Manager):
         return self.get(company__slug=company_slug, slug=slug, version=version)
 
 
-class CompanyVersionedDefinition(SluggedDefinition):
-    """Workflows and ticket definitions: a company's, by slug and version, editable while a draft."""
+class CompanyVersionedDefinition(CleanText, SluggedDefinition):
+    """Workflows and ticket definitions: a company's, by slug and version, editable while a draft.
+
+    Each declares its own company, slug, fields and revision (their help texts differ)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    ext_ref = models.JSONField(_("external references"), default=_empty_list, blank=True)
+    display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = status_field()
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created_by = created_by_field()
 
     class Meta:
         abstract = True
@@ -83,7 +139,7 @@ class WorkflowPartManager(models.Manager):
         )
 
 
-class WorkflowPart(SluggedDefinition):
+class WorkflowPart(CleanText, SluggedDefinition):
     """Tasks and transitions: parts of one workflow, by slug inside it, editable while it is."""
 
     class Meta:

@@ -10,33 +10,20 @@ from workflow_design.models.transitions import WorkflowTransition
 from workflow_design.models.workflows import WorkflowDefinition
 
 
-class WorkflowDefinitionUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE)
+def _direct_tables(model: type[models.Model]) -> tuple[type[models.Model], type[models.Model]]:
+    """The users' and the groups' table of one model, named as guardian looks them up
+    (`<Model>UserObjectPermission`, `<Model>GroupObjectPermission`)."""
+    return tuple(  # type: ignore[return-value]
+        type(
+            f"{model.__name__}{kind}ObjectPermission",
+            (base,),
+            {"__module__": __name__, "content_object": models.ForeignKey(model, on_delete=models.CASCADE)},
+        )
+        for kind, base in (("User", UserObjectPermissionBase), ("Group", GroupObjectPermissionBase))
+    )
 
 
-class WorkflowDefinitionGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE)
-
-
-class TaskDefinitionUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(TaskDefinition, on_delete=models.CASCADE)
-
-
-class TaskDefinitionGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(TaskDefinition, on_delete=models.CASCADE)
-
-
-class WorkflowTransitionUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(WorkflowTransition, on_delete=models.CASCADE)
-
-
-class WorkflowTransitionGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(WorkflowTransition, on_delete=models.CASCADE)
-
-
-class TicketDefinitionUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(TicketDefinition, on_delete=models.CASCADE)
-
-
-class TicketDefinitionGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(TicketDefinition, on_delete=models.CASCADE)
+WorkflowDefinitionUserObjectPermission, WorkflowDefinitionGroupObjectPermission = _direct_tables(WorkflowDefinition)
+TaskDefinitionUserObjectPermission, TaskDefinitionGroupObjectPermission = _direct_tables(TaskDefinition)
+WorkflowTransitionUserObjectPermission, WorkflowTransitionGroupObjectPermission = _direct_tables(WorkflowTransition)
+TicketDefinitionUserObjectPermission, TicketDefinitionGroupObjectPermission = _direct_tables(TicketDefinition)

@@ -6,14 +6,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company, CompanyRole
-from workflow_design.models.choices import DefinitionStatus, TaskType
+from workflow_design.models.choices import TaskType
 from workflow_design.models.common import (
     WorkflowPart,
     WorkflowPartManager,
     _empty_list,
     _raise_collected,
     created_by_field,
+    file_permissions,
+    optional_reference,
     status_field,
+    valid_status,
 )
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_errors
@@ -35,14 +38,12 @@ class TaskDefinition(WorkflowPart):
     description = models.TextField(_("description"), blank=True)
     task_type = models.CharField(_("task type"), max_length=16, choices=TaskType.choices, default=TaskType.FORM)
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order of the task in the designer."))
-    assignee_role = models.ForeignKey(
+    assignee_role = optional_reference(
         CompanyRole,
-        verbose_name=_("assigned role"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("assigned role"),
         related_name="assigned_tasks",
         help_text=_("The company role whose members work on this task."),
+        on_delete=models.PROTECT,
     )
     input_schema = models.JSONField(_("input fields (shown to the worker)"), default=_empty_list, blank=True)
     output_schema = models.JSONField(_("output fields (the form the worker fills)"), default=_empty_list, blank=True)
@@ -58,10 +59,7 @@ class TaskDefinition(WorkflowPart):
         verbose_name = _("task definition")
         verbose_name_plural = _("task definitions")
         ordering = ["workflow_id", "position", "id"]
-        permissions = [
-            ("import_taskdefinition", _("Can import task definitions")),
-            ("export_taskdefinition", _("Can export task definitions")),
-        ]
+        permissions = file_permissions("taskdefinition", _("task definitions"))
         constraints = [
             models.UniqueConstraint(
                 fields=["workflow", "slug"],
@@ -69,7 +67,7 @@ class TaskDefinition(WorkflowPart):
                 violation_error_message=_("This workflow already has a task with this slug."),
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="wd_task_version_positive"),
-            models.CheckConstraint(condition=models.Q(status__in=DefinitionStatus.values), name="wd_task_status_valid"),
+            valid_status("wd_task"),
             models.CheckConstraint(condition=models.Q(task_type__in=TaskType.values), name="wd_task_type_valid"),
         ]
         # A company's list in its order: pages stop after their rows (access.definitions_for).

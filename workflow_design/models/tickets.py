@@ -6,15 +6,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company, CompanyRole
-from workflow_design.models.choices import DefinitionStatus
 from workflow_design.models.common import (
     CompanyVersionedDefinition,
     CompanyVersionedManager,
     _empty_list,
     _raise_collected,
-    created_by_field,
+    file_permissions,
     revision_field,
-    status_field,
+    valid_status,
 )
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_errors, field_names
@@ -29,10 +28,7 @@ class TicketDefinition(CompanyVersionedDefinition):
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="ticket_definitions"
     )
-    title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80)
-    description = models.TextField(_("description"), blank=True)
-    ext_ref = models.JSONField(_("external references"), default=_empty_list, blank=True)
     workflow = models.ForeignKey(
         WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.PROTECT, related_name="ticket_definitions"
     )
@@ -44,14 +40,9 @@ class TicketDefinition(CompanyVersionedDefinition):
         help_text=_("Slugs of the company roles that may submit and see tickets of this type."),
     )
     edit_layout = models.JSONField(_("edit layout"), default=_empty_list, blank=True)
-    display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    status = status_field()
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     revision = revision_field(
         help_text=_("Raised by every saved change to the ticket definition; detects concurrent edits.")
     )
-    created_by = created_by_field()
 
     objects = TicketDefinitionManager()
 
@@ -61,10 +52,7 @@ class TicketDefinition(CompanyVersionedDefinition):
         verbose_name = _("ticket definition")
         verbose_name_plural = _("ticket definitions")
         ordering = ["title", "-version", "id"]
-        permissions = [
-            ("import_ticketdefinition", _("Can import ticket definitions")),
-            ("export_ticketdefinition", _("Can export ticket definitions")),
-        ]
+        permissions = file_permissions("ticketdefinition", _("ticket definitions"))
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "slug", "version"],
@@ -80,9 +68,7 @@ class TicketDefinition(CompanyVersionedDefinition):
                 violation_error_message=_("This ticket definition already has a draft version; edit that one."),
             ),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="wd_ticket_version_positive"),
-            models.CheckConstraint(
-                condition=models.Q(status__in=DefinitionStatus.values), name="wd_ticket_status_valid"
-            ),
+            valid_status("wd_ticket"),
         ]
         # A company's list in its order: pages stop after their rows (access.definitions_for).
         indexes = [models.Index(fields=["company", "title", "-version", "id"], name="wd_ticket_company_list")]

@@ -6,8 +6,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company
-from workflow_design.models.choices import DefinitionStatus
-from workflow_design.models.common import WorkflowPart, WorkflowPartManager, _raise_collected, status_field
+from workflow_design.models.common import (
+    WorkflowPart,
+    WorkflowPartManager,
+    _raise_collected,
+    file_permissions,
+    optional_reference,
+    status_field,
+    valid_status,
+)
 from workflow_design.models.tasks import TaskDefinition
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.cel import condition_errors
@@ -32,21 +39,15 @@ class WorkflowTransition(WorkflowPart):
         WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.CASCADE, related_name="transitions"
     )
     slug = models.SlugField(_("slug"), max_length=120, help_text=_("Unique inside its workflow."))
-    from_task = models.ForeignKey(
+    from_task = optional_reference(
         TaskDefinition,
-        verbose_name=_("from task"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
+        _("from task"),
         related_name="outgoing_transitions",
         help_text=_("Empty: a start transition, taken when a ticket is created."),
     )
-    to_task = models.ForeignKey(
+    to_task = optional_reference(
         TaskDefinition,
-        verbose_name=_("to task"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
+        _("to task"),
         related_name="incoming_transitions",
         help_text=_("Empty: the transition ends the workflow."),
     )
@@ -71,10 +72,7 @@ class WorkflowTransition(WorkflowPart):
         verbose_name = _("workflow transition")
         verbose_name_plural = _("workflow transitions")
         ordering = ["workflow_id", "from_position", "priority", "id"]
-        permissions = [
-            ("import_workflowtransition", _("Can import workflow transitions")),
-            ("export_workflowtransition", _("Can export workflow transitions")),
-        ]
+        permissions = file_permissions("workflowtransition", _("workflow transitions"))
         constraints = [
             models.UniqueConstraint(
                 fields=["workflow", "slug"],
@@ -88,9 +86,7 @@ class WorkflowTransition(WorkflowPart):
                     "A transition needs a from task or a to task (start straight to end does nothing)."
                 ),
             ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=DefinitionStatus.values), name="wd_transition_status_valid"
-            ),
+            valid_status("wd_transition"),
         ]
         # A company's list in its order: pages stop after their rows (access.definitions_for).
         indexes = [

@@ -12,9 +12,9 @@ from workflow_design.models.common import (
     CompanyVersionedManager,
     _empty_list,
     _raise_collected,
-    created_by_field,
+    file_permissions,
     revision_field,
-    status_field,
+    valid_status,
 )
 from workflow_design.rules.field_schemas import field_list_errors, field_names
 from workflow_design.rules.structured_fields import ext_ref_errors, layout_errors
@@ -34,21 +34,13 @@ class WorkflowDefinitionManager(CompanyVersionedManager.from_queryset(WorkflowDe
 
 class WorkflowDefinition(CompanyVersionedDefinition):
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="workflows")
-    title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
         _("slug"), max_length=80, help_text=_("Names the workflow in files and the API; kept across versions.")
     )
-    description = models.TextField(_("description"), blank=True)
-    ext_ref = models.JSONField(_("external references"), default=_empty_list, blank=True)
     fields = models.JSONField(_("workflow fields"), default=_empty_list, blank=True)
-    display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    status = status_field()
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     revision = revision_field(
         help_text=_("Raised by every saved change to the workflow or its parts; detects concurrent edits.")
     )
-    created_by = created_by_field()
 
     objects = WorkflowDefinitionManager()
 
@@ -59,8 +51,7 @@ class WorkflowDefinition(CompanyVersionedDefinition):
         verbose_name_plural = _("workflow definitions")
         ordering = ["title", "-version", "id"]
         permissions = [
-            ("import_workflowdefinition", _("Can import workflow definitions")),
-            ("export_workflowdefinition", _("Can export workflow definitions")),
+            *file_permissions("workflowdefinition", _("workflow definitions")),
             ("publish_workflowdefinition", _("Can publish workflow definitions")),
         ]
         constraints = [
@@ -80,9 +71,7 @@ class WorkflowDefinition(CompanyVersionedDefinition):
                 name="wd_workflow_version_positive",
                 violation_error_message=_("Versions start at 1."),
             ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=DefinitionStatus.values), name="wd_workflow_status_valid"
-            ),
+            valid_status("wd_workflow"),
         ]
         indexes = [
             models.Index(fields=["company", "status"], name="wd_workflow_company_status"),

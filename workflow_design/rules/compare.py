@@ -47,66 +47,36 @@ def _attribute_changes(
 def _compare_fields(owner: str, old_fields: Any, new_fields: Any, object_type: str, slug: str) -> list[Change]:
     changes: list[Change] = []
     old_by_name, new_by_name = fields_by_name(old_fields), fields_by_name(new_fields)
+
+    def change(kind: str, message: str, old: Any, new: Any) -> None:
+        changes.append(Change(kind, "field", slug, message, old, new))
+
     for name, definition in new_by_name.items():
         if name not in old_by_name:
-            changes.append(
-                Change(
-                    "added",
-                    "field",
-                    slug,
-                    _("%(owner)s: field %(name)s (%(type)s) added.")
-                    % {"owner": owner, "name": name, "type": definition.get("type")},
-                    None,
-                    definition,
-                )
-            )
+            words = {"owner": owner, "name": name, "type": definition.get("type")}
+            change("added", _("%(owner)s: field %(name)s (%(type)s) added.") % words, None, definition)
     for name, definition in old_by_name.items():
         if name not in new_by_name:
-            changes.append(
-                Change(
-                    "removed",
-                    "field",
-                    slug,
-                    _("%(owner)s: field %(name)s removed.") % {"owner": owner, "name": name},
-                    definition,
-                    None,
-                )
+            change(
+                "removed", _("%(owner)s: field %(name)s removed.") % {"owner": owner, "name": name}, definition, None
             )
             continue
         after = new_by_name[name]
         for key in sorted(set(definition) | set(after)):
-            if definition.get(key) != after.get(key):
-                changes.append(
-                    Change(
-                        "changed",
-                        "field",
-                        slug,
-                        _("%(owner)s: field %(name)s, %(key)s changed from %(old)s to %(new)s.")
-                        % {
-                            "owner": owner,
-                            "name": name,
-                            "key": key,
-                            "old": _show(definition.get(key)),
-                            "new": _show(after.get(key)),
-                        },
-                        definition.get(key),
-                        after.get(key),
-                    )
+            old, new = definition.get(key), after.get(key)
+            if old != new:
+                words = {"owner": owner, "name": name, "key": key, "old": _show(old), "new": _show(new)}
+                change(
+                    "changed",
+                    _("%(owner)s: field %(name)s, %(key)s changed from %(old)s to %(new)s.") % words,
+                    old,
+                    new,
                 )
     old_order = [n for n in old_by_name if n in new_by_name]
     new_order = [n for n in new_by_name if n in old_by_name]
     if old_order != new_order:
-        changes.append(
-            Change(
-                "changed",
-                "field",
-                slug,
-                _("%(owner)s: field order changed from %(old)s to %(new)s.")
-                % {"owner": owner, "old": ", ".join(old_order), "new": ", ".join(new_order)},
-                old_order,
-                new_order,
-            )
-        )
+        words = {"owner": owner, "old": ", ".join(old_order), "new": ", ".join(new_order)}
+        change("changed", _("%(owner)s: field order changed from %(old)s to %(new)s.") % words, old_order, new_order)
     return changes
 
 
