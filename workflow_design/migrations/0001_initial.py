@@ -122,7 +122,6 @@ def unique_in_workflow(prefix, noun):
 def definition_options(name, plural, *, ordering, imports, indexes, constraints, extra_permissions=()):
     return {
         "verbose_name": name,
-        "verbose_name_plural": plural,
         "ordering": ordering,
         "permissions": [
             (f"import_{imports}", f"Can import {plural}"),

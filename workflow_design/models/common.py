@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from users.models import Company
 from workflow_design.models.choices import DefinitionStatus
 from workflow_design.models.slugs import SluggedDefinition, company_version_scope
 from workflow_design.rules import text_hygiene
@@ -60,19 +61,17 @@ def revision_field(*, help_text: str) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(_("revision"), default=1, editable=False, help_text=help_text)
 
 
+def company_field(related_name: str, **options) -> models.ForeignKey:
+    """The company a definition belongs to; a company with definitions cannot be deleted."""
+    return models.ForeignKey(Company, models.PROTECT, verbose_name=_("company"), related_name=related_name, **options)
+
+
 def optional_reference(
-    to: type[models.Model] | str, label: str, *, related_name: str, help_text: str, on_delete=models.CASCADE
+    to: type[models.Model] | str, label: str, related_name: str, help_text: str, on_delete=models.CASCADE
 ) -> models.ForeignKey:
     """A foreign key that may be empty (a task's role, a transition's ends)."""
-    return models.ForeignKey(
-        to,
-        verbose_name=label,
-        on_delete=on_delete,
-        null=True,
-        blank=True,
-        related_name=related_name,
-        help_text=help_text,
-    )
+    options = {"null": True, "blank": True, "related_name": related_name, "help_text": help_text}
+    return models.ForeignKey(to, on_delete, verbose_name=label, **options)
 
 
 def file_permissions(model_name: str, plural: str) -> list[tuple[str, str]]:
@@ -83,20 +82,48 @@ def file_permissions(model_name: str, plural: str) -> list[tuple[str, str]]:
     ]
 
 
+def unique_in_workflow(prefix: str, message: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["workflow", "slug"], name=f"{prefix}_unique_slug_per_workflow", violation_error_message=message
+    )
+
+
 def valid_status(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=models.Q(status__in=DefinitionStatus.values), name=f"{prefix}_status_valid")
 
 
 def created_by_field() -> models.ForeignKey:
+    fixed = {"null": True, "blank": True, "editable": False}
     return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
+        settings.AUTH_USER_MODEL, models.SET_NULL, verbose_name=_("created by"), related_name="+", **fixed
     )
+
+
+def versioned_constraints(prefix: str, *, clash: str, second_draft: str) -> list[models.UniqueConstraint]:
+    """A company's slug names one definition per version, and at most one draft."""
+    return [
+        models.UniqueConstraint(
+            fields=["company", "slug", "version"],
+            name=f"{prefix}_unique_slug_version_per_company",
+            violation_error_message=clash,
+        ),
+        models.UniqueConstraint(
+            fields=["company", "slug"],
+            condition=models.Q(status=DefinitionStatus.DRAFT),
+            name=f"{prefix}_one_draft_per_slug",
+            violation_error_message=second_draft,
+        ),
+    ]
+
+
+class CompanyOfWorkflow:
+    """For rows that name a workflow (tasks, ticket definitions): one made without its company
+    (the ORM, a script, a data migration) belongs to its workflow's."""
+
+    def save(self, *args, **kwargs) -> None:
+        if self.company_id is None and self.workflow_id is not None:  # type: ignore[attr-defined]
+            self.company_id = self.workflow.company_id  # type: ignore[attr-defined]
+        super().save(*args, **kwargs)  # type: ignore[misc]
 
 
 class CompanyVersionedManager(models.Manager):
@@ -120,9 +147,15 @@ class CompanyVersionedDefinition(CleanText, SluggedDefinition):
 
     class Meta:
         abstract = True
+        ordering = ["title", "-version", "id"]
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"  # type: ignore[attr-defined]
+
+    # Serializers order rows by their foreign keys to models with natural keys; no
+    # `natural_key.dependencies` are needed on top.
+    def natural_key(self) -> tuple[str, str, int]:
+        return (self.company.slug, self.slug, self.version)  # type: ignore[attr-defined]
 
     def slug_scope(self) -> models.QuerySet:
         return company_version_scope(self)

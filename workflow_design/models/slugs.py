@@ -39,14 +39,13 @@ def company_version_scope(obj: models.Model) -> models.QuerySet:
 class SluggedDefinition(TimeStampedModel):
     """A definition whose slug, when left empty, is derived on save from its title."""
 
-    # The slug's start when the title gives none (a title of punctuation only, or none).
-    slug_fallback = "definition"
-
     class Meta:
         abstract = True
 
     def slug_base(self) -> str:
-        return slugify(getattr(self, "title", "")) or self.slug_fallback
+        # A title of punctuation only (or none) gives no slug: the model's name stands in
+        # ("workflow", "task", "ticket").
+        return slugify(getattr(self, "title", "")) or self._meta.model_name.removesuffix("definition")
 
     def slug_scope(self) -> models.QuerySet:
         """The rows among which this row's slug must be unique."""

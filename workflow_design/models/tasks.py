@@ -5,31 +5,22 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from users.models import Company, CompanyRole
+from users.models import CompanyRole
+from workflow_design.models import common
 from workflow_design.models.choices import TaskType
-from workflow_design.models.common import (
-    WorkflowPart,
-    WorkflowPartManager,
-    _empty_list,
-    _raise_collected,
-    created_by_field,
-    file_permissions,
-    optional_reference,
-    status_field,
-    valid_status,
-)
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_errors
 
 
-class TaskDefinitionManager(WorkflowPartManager["TaskDefinition"]):
+class TaskDefinitionManager(common.WorkflowPartManager["TaskDefinition"]):
     """Tasks by natural key: their workflow's, then their slug."""
 
 
-class TaskDefinition(WorkflowPart):
-    company = models.ForeignKey(
-        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="task_definitions"
-    )
+ROLE_HELP = _("The company role whose members work on this task.")
+
+
+class TaskDefinition(common.CompanyOfWorkflow, common.WorkflowPart):
+    company = common.company_field("task_definitions")
     workflow = models.ForeignKey(
         WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.CASCADE, related_name="tasks"
     )
@@ -38,36 +29,27 @@ class TaskDefinition(WorkflowPart):
     description = models.TextField(_("description"), blank=True)
     task_type = models.CharField(_("task type"), max_length=16, choices=TaskType.choices, default=TaskType.FORM)
     position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Order of the task in the designer."))
-    assignee_role = optional_reference(
-        CompanyRole,
-        _("assigned role"),
-        related_name="assigned_tasks",
-        help_text=_("The company role whose members work on this task."),
-        on_delete=models.PROTECT,
+    assignee_role = common.optional_reference(
+        CompanyRole, _("assigned role"), "assigned_tasks", ROLE_HELP, on_delete=models.PROTECT
     )
-    input_schema = models.JSONField(_("input fields (shown to the worker)"), default=_empty_list, blank=True)
-    output_schema = models.JSONField(_("output fields (the form the worker fills)"), default=_empty_list, blank=True)
+    input_schema = models.JSONField(_("input fields (shown to the worker)"), default=common._empty_list, blank=True)
+    output_schema = models.JSONField(
+        _("output fields (the form the worker fills)"), default=common._empty_list, blank=True
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
-    status = status_field()
-    created_by = created_by_field()
+    status = common.status_field()
+    created_by = common.created_by_field()
 
     objects = TaskDefinitionManager()
 
-    slug_fallback = "task"
-
     class Meta:
         verbose_name = _("task definition")
-        verbose_name_plural = _("task definitions")
         ordering = ["workflow_id", "position", "id"]
-        permissions = file_permissions("taskdefinition", _("task definitions"))
+        permissions = common.file_permissions("taskdefinition", _("task definitions"))
         constraints = [
-            models.UniqueConstraint(
-                fields=["workflow", "slug"],
-                name="wd_task_unique_slug_per_workflow",
-                violation_error_message=_("This workflow already has a task with this slug."),
-            ),
+            common.unique_in_workflow("wd_task", _("This workflow already has a task with this slug.")),
             models.CheckConstraint(condition=models.Q(version__gte=1), name="wd_task_version_positive"),
-            valid_status("wd_task"),
+            common.valid_status("wd_task"),
             models.CheckConstraint(condition=models.Q(task_type__in=TaskType.values), name="wd_task_type_valid"),
         ]
         # A company's list in its order: pages stop after their rows (access.definitions_for).
@@ -78,14 +60,6 @@ class TaskDefinition(WorkflowPart):
 
     def natural_key(self) -> tuple[str, str, int, str]:
         return (*self.workflow.natural_key(), self.slug)
-
-    natural_key.dependencies = ["workflow_design.workflowdefinition"]  # type: ignore[attr-defined]
-
-    def save(self, *args, **kwargs) -> None:
-        # A row made without its company (the ORM, a script) belongs to its workflow's.
-        if self.company_id is None and self.workflow_id is not None:
-            self.company_id = self.workflow.company_id
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -101,4 +75,4 @@ class TaskDefinition(WorkflowPart):
                 errors["workflow"] = [_("The workflow belongs to another company than the task.")]
             if self.assignee_role_id is not None and self.assignee_role.company_id != workflow.company_id:
                 errors["assignee_role"] = [_("Choose a role of this workflow's company.")]
-        _raise_collected(errors)
+        common._raise_collected(errors)

@@ -5,52 +5,30 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from users.models import Company
-from workflow_design.models.common import (
-    WorkflowPart,
-    WorkflowPartManager,
-    _raise_collected,
-    file_permissions,
-    optional_reference,
-    status_field,
-    valid_status,
-)
+from workflow_design.models import common
 from workflow_design.models.tasks import TaskDefinition
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.cel import condition_errors
 
 
-class WorkflowTransitionManager(WorkflowPartManager["WorkflowTransition"]):
+class WorkflowTransitionManager(common.WorkflowPartManager["WorkflowTransition"]):
     """Transitions by natural key: their workflow's, then their slug."""
 
 
-class WorkflowTransition(WorkflowPart):
+START_HELP = _("Empty: a start transition, taken when a ticket is created.")
+END_HELP = _("Empty: the transition ends the workflow.")
+
+
+class WorkflowTransition(common.WorkflowPart):
     # The workflow's company, kept on the row (set by `clean()`, never edited) so the access
     # layer bounds a company's transitions by one indexed column, as it does tasks and tickets.
-    company = models.ForeignKey(
-        Company,
-        verbose_name=_("company"),
-        on_delete=models.PROTECT,
-        related_name="workflow_transitions",
-        blank=True,
-        editable=False,
-    )
+    company = common.company_field("workflow_transitions", blank=True, editable=False)
     workflow = models.ForeignKey(
         WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.CASCADE, related_name="transitions"
     )
     slug = models.SlugField(_("slug"), max_length=120, help_text=_("Unique inside its workflow."))
-    from_task = optional_reference(
-        TaskDefinition,
-        _("from task"),
-        related_name="outgoing_transitions",
-        help_text=_("Empty: a start transition, taken when a ticket is created."),
-    )
-    to_task = optional_reference(
-        TaskDefinition,
-        _("to task"),
-        related_name="incoming_transitions",
-        help_text=_("Empty: the transition ends the workflow."),
-    )
+    from_task = common.optional_reference(TaskDefinition, _("from task"), "outgoing_transitions", START_HELP)
+    to_task = common.optional_reference(TaskDefinition, _("to task"), "incoming_transitions", END_HELP)
     condition = models.TextField(
         _("condition"),
         blank=True,
@@ -61,7 +39,7 @@ class WorkflowTransition(WorkflowPart):
     priority = models.PositiveIntegerField(
         _("priority"), default=100, help_text=_("Outgoing transitions are tried in ascending priority.")
     )
-    status = status_field()
+    status = common.status_field()
     # The source task's position (0 for a start transition), kept on the row by `clean()` and
     # the services, so a workflow's transitions come in task order straight from an index.
     from_position = models.PositiveIntegerField(_("source position"), default=0, editable=False)
@@ -70,15 +48,10 @@ class WorkflowTransition(WorkflowPart):
 
     class Meta:
         verbose_name = _("workflow transition")
-        verbose_name_plural = _("workflow transitions")
         ordering = ["workflow_id", "from_position", "priority", "id"]
-        permissions = file_permissions("workflowtransition", _("workflow transitions"))
+        permissions = common.file_permissions("workflowtransition", _("workflow transitions"))
         constraints = [
-            models.UniqueConstraint(
-                fields=["workflow", "slug"],
-                name="wd_transition_unique_slug_per_workflow",
-                violation_error_message=_("This workflow already has a transition with this slug."),
-            ),
+            common.unique_in_workflow("wd_transition", _("This workflow already has a transition with this slug.")),
             models.CheckConstraint(
                 condition=models.Q(from_task__isnull=False) | models.Q(to_task__isnull=False),
                 name="wd_transition_not_start_to_end",
@@ -86,7 +59,7 @@ class WorkflowTransition(WorkflowPart):
                     "A transition needs a from task or a to task (start straight to end does nothing)."
                 ),
             ),
-            valid_status("wd_transition"),
+            common.valid_status("wd_transition"),
         ]
         # A company's list in its order: pages stop after their rows (access.definitions_for).
         indexes = [
@@ -149,4 +122,4 @@ class WorkflowTransition(WorkflowPart):
                     workflow=self.workflow,
                     from_task=self.from_task if self.from_task_id is not None else None,
                 )
-        _raise_collected(errors)
+        common._raise_collected(errors)

@@ -139,9 +139,9 @@ def _ends(transition: WorkflowTransition) -> tuple[str, str]:
     )
 
 
-def _transition_added(transition: WorkflowTransition) -> str:
+def _transition_words(transition: WorkflowTransition) -> dict[str, Any]:
     source, target = _ends(transition)
-    return _("Transition %(slug)s (%(source)s → %(target)s, priority %(priority)d, condition %(condition)s) added.") % {
+    return {
         "slug": transition.slug,
         "source": source,
         "target": target,
@@ -150,13 +150,14 @@ def _transition_added(transition: WorkflowTransition) -> str:
     }
 
 
+def _transition_added(transition: WorkflowTransition) -> str:
+    return _(
+        "Transition %(slug)s (%(source)s → %(target)s, priority %(priority)d, condition %(condition)s) added."
+    ) % _transition_words(transition)
+
+
 def _transition_removed(transition: WorkflowTransition) -> str:
-    source, target = _ends(transition)
-    return _("Transition %(slug)s (%(source)s → %(target)s) removed.") % {
-        "slug": transition.slug,
-        "source": source,
-        "target": target,
-    }
+    return _("Transition %(slug)s (%(source)s → %(target)s) removed.") % _transition_words(transition)
 
 
 def _transition_changes(slug: str, before: WorkflowTransition, after: WorkflowTransition) -> list[Change]:
