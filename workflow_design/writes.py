@@ -41,27 +41,20 @@ class ModelWrites:
         self.delete_service(**{self.keyword: stored}, **kwargs)
 
 
+def _services_of(keyword: str, plural: str | None = None) -> ModelWrites:
+    """A model's services, found by the services' own naming (`task_create`, `tasks_create_many`)."""
+    single = (getattr(services, f"{keyword}_{action}") for action in ("create", "update", "delete"))
+    if plural is None:
+        return ModelWrites(keyword, *single)
+    many = (getattr(services, f"{plural}_{action}_many") for action in ("create", "update"))
+    return ModelWrites(keyword, *single, *many)
+
+
 _WRITES: dict[type[models.Model], ModelWrites] = {
-    WorkflowDefinition: ModelWrites(
-        "workflow", services.workflow_create, services.workflow_update, services.workflow_delete
-    ),
-    TaskDefinition: ModelWrites(
-        "task",
-        services.task_create,
-        services.task_update,
-        services.task_delete,
-        create_many=services.tasks_create_many,
-        update_many=services.tasks_update_many,
-    ),
-    WorkflowTransition: ModelWrites(
-        "transition",
-        services.transition_create,
-        services.transition_update,
-        services.transition_delete,
-        create_many=services.transitions_create_many,
-        update_many=services.transitions_update_many,
-    ),
-    TicketDefinition: ModelWrites("ticket", services.ticket_create, services.ticket_update, services.ticket_delete),
+    WorkflowDefinition: _services_of("workflow"),
+    TaskDefinition: _services_of("task", "tasks"),
+    WorkflowTransition: _services_of("transition", "transitions"),
+    TicketDefinition: _services_of("ticket"),
 }
 
 
