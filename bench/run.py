@@ -31,8 +31,14 @@ from bench.build_data import build, sizes_from
 from bench.database import FreshDatabase, settle_database, setup_django
 from bench.measure_admin import measure_access_sql, measure_change_page, measure_changelists
 from bench.measure_api import measure_api
+from bench.measure_bpmn import measure_bpmn
+from bench.measure_browser import measure_browser
 from bench.measure_checks import measure_checks
+from bench.measure_conditions import measure_conditions
+from bench.measure_hostile import measure_hostile
 from bench.measure_imports import measure_bundles, measure_imports
+from bench.measure_routing import measure_routing
+from bench.measure_validation import measure_validation
 from bench.report import Report, Row
 
 
@@ -67,13 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-tasks", type=int, help="tasks of the lint/diagram workflow (default 1,000)")
     parser.add_argument("--repeat", type=int, help="timed runs per measurement; the median is reported (default 5)")
     parser.add_argument(
-        "--only", action="append", help="run only these parts: pages, lists, sql, import, bundle, api, checks"
+        "--only",
+        action="append",
+        help="run only these parts: pages, lists, sql, import, bundle, api, checks, routing, validation, conditions, "
+        "hostile, bpmn, browser",
     )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
     args = parser.parse_args(argv)
     sizes = sizes_from(args)
-    only = set(args.only or ["pages", "lists", "sql", "import", "bundle", "api", "checks"])
+    parts = ["pages", "lists", "sql", "import", "bundle", "api", "checks", "routing", "validation", "conditions"]
+    parts += ["hostile", "bpmn"]
+    parts += ["browser"]
+    only = set(args.only or parts)
 
     def log(message: str) -> None:
         print(message, flush=True)
@@ -116,8 +128,14 @@ def main(argv: list[str] | None = None) -> int:
             ("sql", "access SQL", lambda: measure_access_sql(report, data)),
             ("import", "imports", lambda: measure_imports(report, data, sizes, log)),
             ("bundle", "bundles", lambda: measure_bundles(report, data)),
+            ("bpmn", "BPMN import", lambda: measure_bpmn(report, data, sizes)),
             ("api", "API lists", lambda: measure_api(report, data, sizes)),
             ("checks", "lint and diagram", lambda: measure_checks(report, data, sizes, log)),
+            ("routing", "routing analysis", lambda: measure_routing(report, data, sizes, log)),
+            ("validation", "bundle validation", lambda: measure_validation(report, data, sizes)),
+            ("conditions", "condition limits", lambda: measure_conditions(report, log)),
+            ("hostile", "hostile inputs", lambda: measure_hostile(report, log)),
+            ("browser", "workflow page in Chromium", lambda: measure_browser(report, data, sizes, log)),
         ]
         for key, title, step in steps:
             if key not in only:

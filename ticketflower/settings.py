@@ -131,6 +131,14 @@ CACHES = {
         "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 16, "CULL_FREQUENCY": 16},
     },
+    # Routing analysis results, one per task under a digest of its conditions and field schemas
+    # (a few hundred bytes each), so a re-check solves only the tasks whose conditions changed.
+    "routing": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "routing",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -230,11 +238,13 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
-# Number of trusted reverse proxies in front of the app; 0 means use REMOTE_ADDR as is.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Failures are counted on the account's normalised email (any spelling of it counts alike) and
+# on the client address the trusted proxies report: one function each, shared with the API's
+# login throttle (users/login_keys.py).
+AXES_USERNAME_CALLABLE = "users.login_keys.login_email"
+AXES_CLIENT_IP_CALLABLE = "users.login_keys.client_address"
+# Number of trusted reverse proxies in front of the app; 0 means the connection's own address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Production transport security: on whenever DEBUG is off.
 if not DEBUG:

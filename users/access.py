@@ -71,3 +71,12 @@ def groups_of_company(company_id: int | None) -> QuerySet[Group]:
     if company_id is None:
         return Group.objects.none()
     return Group.objects.filter(creators_of_company__pk=company_id)
+
+
+def groups_visible_to(user) -> QuerySet[Group]:
+    """Groups a user may see named (filters, lists): every group for superusers; the system
+    roles and their own company's creators group for anyone else."""
+    if _is_platform_admin(user):
+        return Group.objects.all()
+    own = groups_of_company(user.company_id if user.is_authenticated else None)
+    return (Group.objects.filter(name__in=SYSTEM_ROLES) | own).order_by("name")

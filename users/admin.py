@@ -75,7 +75,12 @@ class CompanyAdmin(HiddenObjectsAreNotFoundMixin, ManagedByUserManagersMixin, ad
     list_display = ("name", "slug", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("creators_group",)
+    readonly_fields = ("creators_group_name",)
+
+    # As text: the group's own page is the platform's, a company admin's link to it answered 403.
+    @admin.display(description=_("workflow creators group"))
+    def creators_group_name(self, obj):
+        return str(obj.creators_group) if obj.creators_group_id else "—"
 
     def get_queryset(self, request):
         return access.companies_visible_to(request.user)
@@ -98,12 +103,19 @@ class CompanyAdmin(HiddenObjectsAreNotFoundMixin, ManagedByUserManagersMixin, ad
             obj.pk = created.pk
 
 
+class VisibleGroupsFilter(admin.RelatedFieldListFilter):
+    """The "By groups" filter offers only the groups the user may see (never another company's)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(group.pk, str(group)) for group in access.groups_visible_to(request.user)]
+
+
 @admin.register(User)
 class UserAdmin(HiddenObjectsAreNotFoundMixin, ManagedByUserManagersMixin, CompanyChoiceMixin, DjangoUserAdmin):
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
     list_display = ("email", "full_name", "company", "is_staff", "is_active", "last_login")
-    list_filter = ("is_staff", "is_active", "groups")
+    list_filter = ("is_staff", "is_active", ("groups", VisibleGroupsFilter))
     list_select_related = ("company",)
     search_fields = ("email", "full_name")
     ordering = ("email",)

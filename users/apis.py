@@ -18,12 +18,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from ticketflower.api_errors import ERROR_400, ERROR_401, ERROR_403, ERROR_429, DetailSerializer
 
 from . import roles, services
 from .authentication import RevocableJWTAuthentication
+from .login_keys import client_address
 from .serializers import (
     CompanyCreatedSerializer,
     CompanyCreateSerializer,
@@ -69,6 +71,10 @@ class LoginFailureThrottle(SimpleRateThrottle):
     """
 
     scope = "login"
+
+    def get_ident(self, request):
+        # The address the trusted proxies report, never a header value the client chose.
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -162,7 +168,7 @@ class RefreshView(TokenRefreshView):
 
 
 class LogoutView(CredentialsView):
-    """Blacklist a refresh token (log out of the API)."""
+    """Blacklist a refresh token and the access tokens minted from it (log out of the API)."""
 
     @extend_schema(
         tags=["auth"],
@@ -177,9 +183,8 @@ class LogoutView(CredentialsView):
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        from rest_framework_simplejwt.tokens import RefreshToken
-
         try:
+            # The access tokens minted from this refresh token name it, and are refused from now on.
             RefreshToken(serializer.validated_data["refresh"]).blacklist()
         except TokenError as exc:
             raise InvalidToken(exc.args[0])

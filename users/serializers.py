@@ -18,6 +18,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 # Claim carrying a keyed digest of the user's password hash: a password change makes every
 # refresh (and access) token issued before it unusable.
 PASSWORD_CLAIM = "pwd"
+# Claim of an access token carrying the id (jti) of the refresh token it was minted from.
+MINTED_FROM_CLAIM = "rjti"
 
 
 def password_marker(user) -> str:
@@ -36,11 +38,19 @@ def token_matches_user(token, user) -> bool:
     )
 
 
+def access_for(refresh) -> str:
+    """An access token naming the refresh token it was minted from: logging out with that refresh
+    token (or rotating it) blacklists it, and the API then refuses the access token too."""
+    access = refresh.access_token
+    access[MINTED_FROM_CLAIM] = refresh[jwt_settings.JTI_CLAIM]
+    return str(access)
+
+
 def tokens_for(user) -> dict[str, str]:
     """A new refresh token (recorded as outstanding, so it can be blacklisted) and its access token."""
     refresh = RefreshToken.for_user(user)
     refresh[PASSWORD_CLAIM] = password_marker(user)
-    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+    return {"refresh": str(refresh), "access": access_for(refresh)}
 
 
 class LoginSerializer(serializers.Serializer):
@@ -71,7 +81,10 @@ class RefreshSerializer(TokenRefreshSerializer):
         if not token_matches_user(refresh, user):
             raise AuthenticationFailed(self.error_messages["revoked"], "token_revoked")
         data = super().validate(attrs)
-        return {"access": data["access"], "refresh": data["refresh"]}
+        # simplejwt mints the access token from the old refresh token, which rotation has just
+        # blacklisted: mint it from the new one, so that it names a refresh token still in use.
+        rotated = self.token_class(data["refresh"])
+        return {"access": access_for(rotated), "refresh": data["refresh"]}
 
 
 class LogoutSerializer(serializers.Serializer):

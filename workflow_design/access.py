@@ -102,6 +102,21 @@ def audit_entries_of(obj: models.Model) -> QuerySet:
     ).select_related("actor")
 
 
+def audit_entries_of_workflow(workflow) -> QuerySet:
+    """The audit trail of a workflow the caller may see, with its tasks' and transitions' entries
+    (a workflow page's save records what changed on each row)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from workflow_design.models import AuditEntry, TaskDefinition, WorkflowTransition
+
+    of_rows = Q(content_type=ContentType.objects.get_for_model(workflow), object_id=workflow.pk)
+    for model in (TaskDefinition, WorkflowTransition):
+        rows = model._default_manager.filter(workflow=workflow).values("pk")
+        of_rows |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=rows)
+    return AuditEntry.objects.filter(of_rows).select_related("actor", "content_type")
+
+
 def audit_entries_for(user) -> QuerySet:
     """The company-wide audit trail (deleted definitions included): company admins and superusers."""
     from workflow_design.models import AuditEntry

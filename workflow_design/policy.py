@@ -187,8 +187,27 @@ class WorkflowPolicy(DefinitionPolicy[WorkflowDefinition]):
     }
 
 
+# Actions on a stored task or transition that change its workflow: they also need `change` on it.
+WORKFLOW_CHANGING = (Action.CHANGE, Action.DELETE)
+
+
 class PartPolicy(DefinitionPolicy[M]):
-    """Tasks and transitions: adding one changes its workflow, so it needs `change` on the workflow."""
+    """Tasks and transitions are parts of their workflow and follow its object permissions:
+    adding, changing or deleting one changes the workflow, so it also needs `change` on the
+    workflow (a workflow restricted to view-only keeps its parts view-only on every path)."""
+
+    def user_has_permission_for_instance(self, user, action: Action | str, obj: M) -> bool:
+        if not super().user_has_permission_for_instance(user, action, obj):
+            return False
+        if Action(action) not in WORKFLOW_CHANGING:
+            return True
+        return access.definitions_for(user, WorkflowDefinition, "change").filter(pk=obj.workflow_id).exists()
+
+    def instances_user_has_permission_for(self, user, action: Action | str) -> QuerySet[M]:
+        rows = super().instances_user_has_permission_for(user, action)
+        if Action(action) not in WORKFLOW_CHANGING or user.is_superuser:
+            return rows
+        return rows.filter(workflow__in=access.definitions_for(user, WorkflowDefinition, "change"))
 
     def user_may_add_to(self, user, workflow: WorkflowDefinition) -> bool:
         return self.user_has_permission(user, Action.ADD) and access.user_may(user, "change", workflow)

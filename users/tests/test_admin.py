@@ -96,3 +96,18 @@ def test_wrapped_admin_refuses_existing_and_missing_ids_alike(client, creator_a)
         found = client.get(reverse(f"admin:auth_group_{view}", args=[existing.pk]))
         missing = client.get(reverse(f"admin:auth_group_{view}", args=[existing.pk + 10_000]))
         assert (found.status_code, missing.status_code) == (403, 403), view
+
+
+@pytest.mark.django_db
+def test_users_page_group_filter_offers_only_own_company_groups(client, company_admin_a, creator_b, superuser):
+    client.force_login(company_admin_a)
+    page = client.get(reverse("admin:users_user_changelist")).content.decode()
+    assert "alpha:workflow_creators" in page
+    assert "workflow_creator" in page and "company_admin" in page
+    assert "beta" not in page
+    # Even with another company's group chosen in the address, its name is not shown.
+    other = Group.objects.get(name="beta:workflow_creators")
+    chosen = client.get(reverse("admin:users_user_changelist"), {"groups__id__exact": other.pk})
+    assert "beta" not in chosen.content.decode()
+    client.force_login(superuser)
+    assert "beta:workflow_creators" in client.get(reverse("admin:users_user_changelist")).content.decode()

@@ -22,7 +22,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company
-from workflow_design.admin.widgets import EDITOR_SCHEMAS
+from workflow_design.admin.widgets import EDITOR_SCHEMAS, shown_fieldsets
+from workflow_design.fast.admin_request_memo import forget_all
 from workflow_design.models import WorkflowDefinition
 from workflow_design.policy import Action, policy_for
 from workflow_design.rules.field_schemas import field_list_errors, field_list_to_json_schema
@@ -75,6 +76,31 @@ def json_schema_html(fields, title: str):
     )
 
 
+# Refusals no correction on the page can answer: what was opened changed or went meanwhile.
+RELOAD_CODES = frozenset({"stale", "missing", "read_only"})
+
+
+def nothing_saved_message(errors: dict[str | None, dict[int, list[ValidationError]]]) -> str:
+    """The save's summary: correct the errors, or, when the page is out of date, reload it."""
+    codes = {
+        getattr(error, "code", None)
+        for rows in errors.values()
+        for refusals in rows.values()
+        for refusal in refusals
+        for error in (
+            [e for listed in refusal.error_dict.values() for e in listed]
+            if hasattr(refusal, "error_dict")
+            else refusal.error_list
+        )
+    }
+    if codes & RELOAD_CODES:
+        return gettext(
+            "Nothing was saved: this page is out of date. Reload it to see the latest version, then make "
+            "your changes again."
+        )
+    return gettext("Nothing was saved. Correct the errors below and save again.")
+
+
 class WorkflowListFilter(admin.SimpleListFilter):
     """Filter by workflow, listing only the workflows the user may see."""
 
@@ -104,6 +130,9 @@ class DesignerAdminMixin:
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(self.designer_fieldsets(request, obj))
+        # Read-only, each field list is shown as the form the worker fills, not as JSON.
+        read_only = obj is not None and not self.has_change_permission(request, obj)
+        fieldsets = shown_fieldsets(fieldsets, read_only=read_only)
         if request.user.is_superuser and obj is None and self.company_field:
             # Superusers pick the company of a new definition; everyone else creates in their own.
             fieldsets.insert(0, (None, {"fields": ["company"]}))
@@ -181,8 +210,11 @@ class DesignerAdminMixin:
         main = errors.setdefault(None, {}).setdefault(0, [])
         # The page is built again from the same POST with the refusals at their rows; this
         # message keeps the second pass from saving even if a row's error could not be placed.
-        main.append(ValidationError(gettext("Nothing was saved. Correct the errors below and save again.")))
+        main.append(ValidationError(nothing_saved_message(errors)))
         setattr(request, SAVE_ERRORS, errors)
+        # The first pass's memo holds the rows it saved before the rollback (task rows with
+        # ids that no longer exist): the second pass reads everything afresh.
+        forget_all(request)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

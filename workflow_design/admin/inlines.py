@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from workflow_design import services
 from workflow_design.admin.designer import changed_fields, save_errors, take_saved
 from workflow_design.admin.forms import TaskDefinitionForm, TransitionRowForm
-from workflow_design.admin.scoping import scoped_choices
+from workflow_design.admin.scoping import ReadOnlyRowsAsTextMixin, scoped_choices
 from workflow_design.fast.admin_request_memo import part_may_be_added_to, policy_allows
 from workflow_design.fast.designer_rows import EmptyFormAnswersMixin, translated_now
 from workflow_design.fast.designer_widgets import PYTHON_WIDGETS, RowSelect
@@ -34,6 +34,12 @@ class DesignerInlineFormSet(EmptyFormAnswersMixin, BaseInlineFormSet):
     """Rows get the page's shared extras (choices, task lookup) and the refusals of their index."""
 
     row_errors: dict[int, list[ValidationError]] = {}
+
+    def validate_unique(self):
+        # The save services refuse a slug taken twice at the row that takes it, and fill in
+        # the slug of a row left empty; the formset's own check would call every empty slug
+        # of new rows a duplicate.
+        return
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
@@ -95,7 +101,7 @@ class DesignerInline:
         return workflow.is_editable and policy_allows(request, policy_for(WorkflowDefinition), Action.CHANGE, workflow)
 
 
-class TaskInline(DesignerInline, admin.TabularInline):
+class TaskInline(ReadOnlyRowsAsTextMixin, DesignerInline, admin.TabularInline):
     model = TaskDefinition
     form = TaskDefinitionForm
     # The output form is edited in the row (conditions read it); input fields and the

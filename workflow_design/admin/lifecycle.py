@@ -15,17 +15,22 @@ from dataclasses import dataclass
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflow_design.admin.dry_run_form import DryRunForm
+from workflow_design.admin.dry_run_form import DryRunForm, initial_from_link
+from workflow_design.admin.widgets import form_preview_data
 from workflow_design.fast.admin_request_memo import policy_allows
+from workflow_design.files.limits import UploadRefused, form_preview_max_bytes
+from workflow_design.files.uploads import safe_json_loads
 from workflow_design.models import DefinitionStatus, TaskDefinition, TicketDefinition, WorkflowDefinition
 from workflow_design.policy import Action, policy_for, workflow_policy
 from workflow_design.rules.compare import workflow_compare
+from workflow_design.rules.diagram import diagram_marks
 from workflow_design.rules.dry_run import workflow_dry_run
 from workflow_design.rules.linting import ERROR, WARNING, highlighted_task_ids, lint_workflow
 from workflow_design.services import lifecycle
@@ -141,6 +146,7 @@ class WorkflowLifecycleAdminMixin:
         info = self.opts.app_label, self.opts.model_name
         view = self.admin_site.admin_view
         return [
+            path("form-preview/", view(self.form_preview_view), name="{}_{}_form_preview".format(*info)),
             path("<path:object_id>/dry-run/", view(self.dry_run_view), name="{}_{}_dry_run".format(*info)),
             path(
                 "<path:object_id>/compare/<path:other_id>/",
@@ -215,6 +221,7 @@ class WorkflowLifecycleAdminMixin:
                 lint_error_count=sum(1 for f in findings if f.level == ERROR),
                 lint_warning_count=sum(1 for f in findings if f.level == WARNING),
                 diagram_highlight_ids=highlighted_task_ids(findings, obj),
+                diagram_marks=diagram_marks(findings),
                 lifecycle_links=self.lifecycle_links(request, obj),
                 other_versions=[
                     {"version": other, "compare_url": self.lifecycle_url("compare", obj.pk, other.pk)}
@@ -272,6 +279,12 @@ class WorkflowLifecycleAdminMixin:
         tickets = self._visible(request, TicketDefinition).filter(workflow=obj).order_by("slug", "version")
         data = request.POST if request.method == "POST" else None
         form = DryRunForm(data, workflow=obj, tasks=list(tasks), tickets=list(tickets))
+        if data is None and "values" in request.GET:
+            # A link that carries sample values (a counterexample, say) fills the form in.
+            initial, problems = initial_from_link(request.GET["values"], form.fields)
+            form.initial.update(initial)
+            for problem in problems:
+                self.message_user(request, problem, messages.WARNING)
         result = None
         if data is not None and form.is_valid():
             result = workflow_dry_run(workflow=obj, **form.sample_values())
@@ -284,6 +297,23 @@ class WorkflowLifecycleAdminMixin:
             media=self.media + form.media,
         )
         return TemplateResponse(request, f"{TEMPLATES}dry_run.html", context)
+
+    def form_preview_view(self, request):
+        """A field list's problems and generated JSON Schema, for the form builder's preview.
+        Any creator may ask (the list is the one they are typing); nothing is read or saved."""
+        workflow_policy.require(request.user, Action.VIEW)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        limit = form_preview_max_bytes()
+        if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+            refusal = _("The form is larger than %(limit)d bytes: the preview is not drawn.") % {"limit": limit}
+            return JsonResponse({"errors": [refusal], "schema": None}, status=413)
+        try:
+            body = safe_json_loads(request.body or b"null")
+        except UploadRefused as exc:
+            return JsonResponse({"errors": [exc.message], "schema": None}, status=400)
+        fields = body.get("fields") if isinstance(body, dict) else None
+        return JsonResponse(form_preview_data(fields), encoder=DjangoJSONEncoder)
 
     def compare_view(self, request, object_id, other_id):
         obj = self.lifecycle_object(request, object_id)

@@ -9,9 +9,11 @@ the object's own company.
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, prefetch_related_objects
@@ -25,9 +27,11 @@ from guardian.admin import GuardedModelAdmin
 
 from users import access as user_access
 from users.models import Company, CompanyRole, User
-from workflow_design.access import audit_entries_of
+from workflow_design.access import audit_entries_of, audit_entries_of_workflow
+from workflow_design.admin.widgets import FORM_PREVIEW_MEDIA, field_summary, form_preview_html
 from workflow_design.fast.admin_request_memo import ObjectOncePerRequestMixin, policy_allows
 from workflow_design.models import (
+    AuditAction,
     TaskDefinition,
     TicketDefinition,
     WorkflowDefinition,
@@ -131,7 +135,73 @@ class ScopedAdminMixin:
         return (obj is None or obj.is_editable) and self.may(request, Action.DELETE, obj)
 
 
-class DesignModelAdmin(ObjectOncePerRequestMixin, ScopedAdminMixin, GuardedModelAdmin):
+class AsTextMixin:
+    """People and roles named as text: their pages are for those who manage users, and a link
+    would lead everyone else to a refusal (403)."""
+
+    @admin.display(description=_("created by"))
+    def created_by_text(self, obj):
+        return str(obj.created_by) if obj.created_by_id else "—"
+
+    @admin.display(description=_("assignee role"))
+    def assignee_role_text(self, obj):
+        return str(obj.assignee_role) if obj.assignee_role_id else "—"
+
+
+class FormPreviewAdminMixin(AsTextMixin):
+    """Field lists shown read-only as the form the worker fills, people and roles as text (see
+    `widgets.shown_fieldsets`)."""
+
+    SHOWN_READ_ONLY = (
+        "fields_preview",
+        "input_schema_preview",
+        "output_schema_preview",
+        "created_by_text",
+        "assignee_role_text",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.SHOWN_READ_ONLY)
+
+    @property
+    def media(self):
+        return super().media + FORM_PREVIEW_MEDIA
+
+    @admin.display(description=_("Form"))
+    def fields_preview(self, obj):
+        return form_preview_html(obj.fields, obj.title)
+
+    @admin.display(description=_("Input fields (what the worker is shown)"))
+    def input_schema_preview(self, obj):
+        return form_preview_html(obj.input_schema, f"{obj.title} input")
+
+    @admin.display(description=_("Output form (what the worker fills)"))
+    def output_schema_preview(self, obj):
+        return form_preview_html(obj.output_schema, f"{obj.title} output")
+
+
+class ReadOnlyRowsAsTextMixin(AsTextMixin):
+    """Read-only rows of a workflow page (a published workflow's tasks): the role as text and the
+    output form in a few words (its task's page shows it as the worker sees it), instead of a
+    link that answers 403 and raw JSON."""
+
+    SHOWN_AS_TEXT = {"assignee_role": "assignee_role_text", "output_schema": "output_schema_summary"}
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [self.SHOWN_AS_TEXT.get(name, name) for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.SHOWN_AS_TEXT.values())
+
+    @admin.display(description=_("output form"))
+    def output_schema_summary(self, obj):
+        return field_summary(obj.output_schema)
+
+
+class DesignModelAdmin(ObjectOncePerRequestMixin, FormPreviewAdminMixin, ScopedAdminMixin, GuardedModelAdmin):
     """Base for the four design-model admins."""
 
     # Guardian's template links "Object permissions" for everyone; ours only when allowed.
@@ -268,7 +338,10 @@ class DesignModelAdmin(ObjectOncePerRequestMixin, ScopedAdminMixin, GuardedModel
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise Http404(_("Not found."))
-        entries = audit_entries_of(obj)
+        # A workflow's page saves its tasks and transitions too: their entries say what changed.
+        entries = audit_entries_of_workflow(obj) if isinstance(obj, WorkflowDefinition) else audit_entries_of(obj)
+        # A save that changed nothing of a row (the page sends every row) has nothing to show.
+        entries = entries.exclude(action=AuditAction.CHANGED, changes={})
         page = self.get_paginator(request, entries, 100).get_page(request.GET.get(PAGE_VAR, 1))
         context = {
             **self.admin_site.each_context(request),
@@ -278,6 +351,7 @@ class DesignModelAdmin(ObjectOncePerRequestMixin, ScopedAdminMixin, GuardedModel
             "entries": page.object_list,
             "module_name": str(capfirst(self.opts.verbose_name_plural)),
             "object": obj,
+            "object_content_type_id": ContentType.objects.get_for_model(obj).pk,
             "opts": self.opts,
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
@@ -292,4 +366,4 @@ class DesignModelAdmin(ObjectOncePerRequestMixin, ScopedAdminMixin, GuardedModel
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-__all__ = ["DesignModelAdmin", "ScopedAdminMixin", "scoped_choices"]
+__all__ = ["DesignModelAdmin", "ReadOnlyRowsAsTextMixin", "ScopedAdminMixin", "scoped_choices"]

@@ -13,6 +13,7 @@ import zipfile
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -98,8 +99,32 @@ class TransferConfirmForm(ConfirmImportForm):
         return company
 
 
+class ImportRefusal(Exception):
+    """A refusal of a file in words: a ValidationError's own text is a Python list."""
+
+
+def errors_in_words(result) -> None:
+    """The import result's refusals as their messages, for the page that lists them."""
+    for error in [*result.base_errors, *(e for _line, errors in result.row_errors() for e in errors)]:
+        if isinstance(error.error, ValidationError):
+            error.error = ImportRefusal(" ".join(error.error.messages))
+
+
 class FileTransferAdminMixin(ImportExportMixin):
     """Per-model import and export with the safe formats, permissions and all-or-nothing rows."""
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        form, result = context.get("form"), context.get("result")
+        if result is not None:
+            errors_in_words(result)
+        refused = (form is not None and form.errors) or (
+            result is not None and (result.has_errors() or result.has_validation_errors())
+        )
+        if request.method == "POST" and refused:
+            response.status_code = 400  # the page says why; the status says nothing was taken
+        return response
 
     import_form_class = TransferImportForm
     confirm_form_class = TransferConfirmForm
@@ -138,6 +163,27 @@ class FileTransferAdminMixin(ImportExportMixin):
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"user": request.user}
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            # The export reads the list's filters from the address; ones the list does not
+            # have (or values of the wrong kind) get the form back with a message, not an error.
+            return self._export_form_refusing_filters(request)
+
+    def _export_form_refusing_filters(self, request) -> TemplateResponse:
+        names = ", ".join(sorted(request.GET)[:5])[:200]
+        messages.error(
+            request,
+            _("This list cannot be filtered by %(names)s; the export below is of the whole list you may see.")
+            % {"names": names},
+        )
+        form = self.get_export_form_class()(self.get_export_formats(), self.get_export_resource_classes(request))
+        context = self.init_request_context_data(request, form)
+        context["export_url"] = request.path  # the form posts without the refused filters
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.export_template_name], context=context, status=400)
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, UploadRefused):
@@ -222,7 +268,9 @@ class WorkflowBundleAdminMixin:
     def _exportable(self, request):
         return workflow_policy.instances_user_has_permission_for(request.user, Action.EXPORT)
 
-    def bundle_export_view(self, request, object_id):
+    def exportable_workflow(self, request, object_id):
+        """The workflow `object_id` names if the user may export it: 403 without the permission,
+        404 for one they may not export or that does not exist (the same answer)."""
         if not self._may_export(request):
             raise PermissionDenied
         try:
@@ -231,7 +279,28 @@ class WorkflowBundleAdminMixin:
             workflow = None
         if workflow is None:
             raise Http404(_("Not found."))
-        return self._bundle_response(workflow)
+        return workflow
+
+    def upload_page_context(self, request, title: str, form) -> dict:
+        """What an upload page (`transfer/upload_page.html`) shows around its form."""
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "title": title,
+            "form": form,
+            "max_size": limits.size_text(limits.max_upload_bytes()),
+        }
+
+    def imported(self, request, message: str, workflow) -> HttpResponseRedirect:
+        """After an import: say what was made and open the (first) workflow made."""
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[workflow.pk])
+        )
+
+    def bundle_export_view(self, request, object_id):
+        return self._bundle_response(self.exportable_workflow(request, object_id))
 
     def _bundle_response(self, workflow) -> HttpResponse:
         response = HttpResponse(bundle_dumps(bundle_export(workflow=workflow)), content_type="application/json")
@@ -265,14 +334,7 @@ class WorkflowBundleAdminMixin:
         if not self._may_import(request):
             raise PermissionDenied
         form = BundleImportForm(request.POST or None, request.FILES or None, user=request.user)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "title": _("Import a workflow bundle"),
-            "form": form,
-            "max_size": limits.size_text(limits.max_upload_bytes()),
-        }
+        context = self.upload_page_context(request, _("Import a workflow bundle"), form)
         if request.method == "POST" and form.is_valid():
             confirm = "confirm" in request.POST
             try:
@@ -286,17 +348,11 @@ class WorkflowBundleAdminMixin:
                 )
             except (PermissionDenied, ValidationError) as exc:
                 messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
-                return TemplateResponse(request, TEMPLATES + "bundle_import.html", context)
+                return TemplateResponse(request, TEMPLATES + "bundle_import.html", context, status=400)
             if result.saved:
-                self.message_user(
-                    request,
-                    _('Imported workflow "%(slug)s" version %(v)d as a draft.')
-                    % {"slug": result.workflow_slug, "v": result.workflow_version},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[result.workflow.pk])
-                )
+                message = _('Imported workflow "%(slug)s" version %(v)d as a draft.')
+                words = {"slug": result.workflow_slug, "v": result.workflow_version}
+                return self.imported(request, message % words, result.workflow)
             context["result"] = result
             if result.ok:
                 context["confirm_form"] = BundleImportForm(
@@ -308,7 +364,9 @@ class WorkflowBundleAdminMixin:
                     },
                     user=request.user,
                 )
-        return TemplateResponse(request, TEMPLATES + "bundle_import.html", context)
+        shown = context.get("result")
+        refused = request.method == "POST" and (bool(form.errors) or (shown is not None and not shown.ok))
+        return TemplateResponse(request, TEMPLATES + "bundle_import.html", context, status=400 if refused else 200)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = dict(extra_context or {})

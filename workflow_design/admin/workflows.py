@@ -8,12 +8,13 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from users import access as user_access
+from workflow_design.admin.bpmn import WorkflowBpmnAdminMixin
 from workflow_design.admin.designer import (
     DesignerAdminMixin,
     DesignerSaveError,
@@ -22,6 +23,7 @@ from workflow_design.admin.designer import (
 from workflow_design.admin.forms import TaskRefs, WorkflowDefinitionForm
 from workflow_design.admin.inlines import HEAVY_TASK_COLUMNS, TaskInline, TransitionInline, save_rows
 from workflow_design.admin.lifecycle import WorkflowLifecycleAdminMixin
+from workflow_design.admin.live_checks import LiveCheckAdminMixin, designer_words_json
 from workflow_design.admin.scoping import DesignModelAdmin
 from workflow_design.admin.transfer import WorkflowTransferAdminMixin
 from workflow_design.fast.admin_request_memo import once
@@ -33,7 +35,12 @@ from workflow_design.rules.diagram import workflow_diagram_svg
 
 @admin.register(WorkflowDefinition)
 class WorkflowDefinitionAdmin(
-    WorkflowLifecycleAdminMixin, WorkflowTransferAdminMixin, DesignerAdminMixin, DesignModelAdmin
+    LiveCheckAdminMixin,
+    WorkflowLifecycleAdminMixin,
+    WorkflowBpmnAdminMixin,
+    WorkflowTransferAdminMixin,
+    DesignerAdminMixin,
+    DesignModelAdmin,
 ):
     form = WorkflowDefinitionForm
     change_form_template = "admin/workflow_design/workflowdefinition/change_form.html"
@@ -73,6 +80,16 @@ class WorkflowDefinitionAdmin(
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "live-check/",
+                self.admin_site.admin_view(self.live_check_view),
+                name="{}_{}_live_check_new".format(*info),
+            ),
+            path(
+                "<path:object_id>/live-check/",
+                self.admin_site.admin_view(self.live_check_view),
+                name="{}_{}_live_check".format(*info),
+            ),
             path(
                 "<path:object_id>/diagram.svg",
                 self.admin_site.admin_view(self.diagram_view),
@@ -138,9 +155,19 @@ class WorkflowDefinitionAdmin(
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             highlight = frozenset(context.get("diagram_highlight_ids", ()))
-            context["diagram_svg"] = mark_safe(workflow_diagram_svg(obj, highlight_task_ids=highlight))  # noqa: S308 - escaped by diagram.py
+            marks = context.get("diagram_marks")
+            drawing = workflow_diagram_svg(obj, highlight_task_ids=highlight, marks=marks)
+            context["diagram_svg"] = mark_safe(drawing)  # noqa: S308 - escaped by diagram.py
         context["task_options"] = self.task_refs(request, obj).options()
-        context["workflow_is_editable"] = obj is None or obj.is_editable
+        context["workflow_is_editable"] = editable = obj is None or obj.is_editable
+        context["designer_words_json"] = designer_words_json()
+        if editable:
+            info = self.opts.app_label, self.opts.model_name
+            context["live_check_url"] = (
+                reverse("admin:{}_{}_live_check".format(*info), args=[obj.pk], current_app=self.admin_site.name)
+                if obj is not None and obj.pk
+                else reverse("admin:{}_{}_live_check_new".format(*info), current_app=self.admin_site.name)
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def diagram_view(self, request, object_id):

@@ -9,13 +9,17 @@ definition answers 409 to any change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, serializers, viewsets
+from rest_framework.response import Response
 
 from users.apis import API_AUTHENTICATION, API_PARSERS
 from workflow_design.api.permissions import PolicyPermission
 from workflow_design.fast.api_filters import DefinitionFilterBackend
 from workflow_design.policy import Action, DefinitionPolicy
+from workflow_design.services.editability import holder_of
 from workflow_design.writes import ModelWrites, writes_for
 
 
@@ -96,15 +100,42 @@ class DefinitionViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         self.delete_via_service(instance)
 
+    # A row's answer carries its revision as the ETag (a part's is its workflow's), so that a
+    # client can send it back as `If-Match` with its change.
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        return with_etag(response, response.data.serializer.instance)
+
     def expected_revision(self, data) -> int | None:
-        """The revision the client last read: the body's `expected_revision` or `If-Match`."""
+        """The revision the client last read: the body's `expected_revision` (or the `revision`
+        of a row sent back as it was read), else `If-Match`. Without one, the services still
+        write under a row lock on fresh data, so concurrent changes of other fields survive."""
         value = data.pop("expected_revision", None)
         if value is not None:
             return value
+        sent = self.request.data.get("revision") if isinstance(self.request.data, Mapping) else None
+        if sent is not None:
+            return _revision_number(sent, "revision")
         header = self.request.headers.get("If-Match", "").strip()
         header = header.removeprefix("W/").strip('"')
         if not header or header == "*":
             return None
-        if not header.isdigit() or len(header) > 10:
-            raise serializers.ValidationError({"If-Match": [_("Send the revision you last read.")]})
-        return int(header)
+        return _revision_number(header, "If-Match")
+
+
+def _revision_number(value, name: str) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or len(text) > 10:
+        raise serializers.ValidationError({name: [_("Send the revision you last read.")]})
+    return int(text)
+
+
+def with_etag(response: Response, instance) -> Response:
+    revision = getattr(holder_of(instance), "revision", None)
+    if revision is not None and response.status_code == 200:
+        response["ETag"] = f'"{revision}"'
+    return response

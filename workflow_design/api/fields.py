@@ -3,6 +3,7 @@ of a new definition and the concurrency token. They check shape only; the servic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,43 +18,54 @@ from users import access as user_access
 from users.models import Company
 from workflow_design.files import limits
 from workflow_design.files.limits import UploadRefused
+from workflow_design.models import TaskDefinition
+from workflow_design.rules import text_hygiene
 from workflow_design.rules.field_schemas import FIELD_TYPES
+from workflow_design.rules.json_schema_fields import FieldSchemaRefused, json_schema_to_field_list
 
+SLUG_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+$")
+TASK_SLUG_MAX_LENGTH = TaskDefinition._meta.get_field("slug").max_length
 
-def _text_problem(value: Any) -> str | None:
-    """Text a database cannot store (NUL, lone surrogates), anywhere in a JSON value."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return _("Null characters are not allowed.")
-            if any("\ud800" <= ch <= "\udfff" for ch in item):
-                return _("Surrogate characters are not allowed.")
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
+# What clients of the original API and the browsable API's forms send for "nothing here".
+EMPTY_LIST_SPELLINGS = (None, "")
 
 
 class JSONListField(serializers.JSONField):
-    """A JSON list (field lists, layouts, references); its content is checked by the model."""
+    """A JSON list (field lists, layouts, references); its content is checked by the services.
+
+    `null` and `""` (sent for an empty layout by the original API's clients) are the empty list,
+    and an empty form offers `[]`, so the browsable API's form posts as it is offered.
+    """
 
     default_error_messages = {"not_a_list": _("Expected a list.")}
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("initial", list)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=empty):
+        if data is not empty and data in EMPTY_LIST_SPELLINGS:
+            data = []
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if not isinstance(value, list):
-            self.fail("not_a_list")
+        if value in EMPTY_LIST_SPELLINGS:  # a form's text box holding `null` or `""`
+            value = []
         try:
             limits.ensure_json_value_depth(value)  # the nesting limit of every JSON the product reads
         except UploadRefused as exc:
             raise serializers.ValidationError(exc.message)
-        problem = _text_problem(value)
+        problem = text_hygiene.json_text_problem(value)  # the models' rule, checked before the list is read
         if problem:
             raise serializers.ValidationError(problem)
+        value = self.as_list(value)
+        if not isinstance(value, list):
+            self.fail("not_a_list")
+        return value
+
+    def as_list(self, value):
+        """The list a value stands for (a field list may come as a JSON Schema object)."""
         return value
 
 
@@ -79,9 +91,35 @@ FIELD_DEFINITION_SCHEMA = {
 }
 
 
-@extend_schema_field({"type": "array", "items": FIELD_DEFINITION_SCHEMA, "description": "Ordered form fields."})
+FIELD_LIST_DESCRIPTION = (
+    "Ordered form fields. A JSON Schema (draft 2020-12) object is accepted too and stored as the "
+    "list: `type: object`, `properties` in order, `required`, `title`, `description`; per property "
+    "`type`, `title`, `description`, `enum` (or `oneOf` of `const`/`title` for labelled choices), "
+    "`minimum`/`maximum`, `minLength`/`maxLength`, `format` (date, date-time, email), `default`, "
+    "`items`/`uniqueItems` (multiple choice) and `x-field-type: long_text`. Any other keyword is "
+    'refused naming its JSON Pointer. `{}`, `null` and `""` are no fields.'
+)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": FIELD_DEFINITION_SCHEMA},
+            {"type": "object", "description": "A JSON Schema object (see the field's description)."},
+        ],
+        "description": FIELD_LIST_DESCRIPTION,
+    }
+)
 class FieldListField(JSONListField):
-    pass
+    """A field list, or the JSON Schema object of one (read by `rules.json_schema_fields`)."""
+
+    def as_list(self, value):
+        if not isinstance(value, dict):
+            return value
+        try:
+            return json_schema_to_field_list(value)
+        except FieldSchemaRefused as exc:
+            raise serializers.ValidationError(exc.messages)
 
 
 @extend_schema_field(
@@ -176,6 +214,43 @@ TICKET_REVISION_HELP = _(
 
 def expected_revision_field(help_text=WORKFLOW_REVISION_HELP) -> serializers.IntegerField:
     """The concurrency token a client may send with a change: the revision it last read."""
+    # `null` is "not sent" (the browsable API's form offers it so).
     return serializers.IntegerField(
-        write_only=True, required=False, min_value=1, max_value=2**31 - 1, help_text=help_text
+        write_only=True, required=False, allow_null=True, min_value=1, max_value=2**31 - 1, help_text=help_text
     )
+
+
+def optional_slug_field(max_length: int, help_text=None) -> serializers.SlugField:
+    """`slug` of a new definition: left out or empty, the services derive it from the title
+    (the first free one in its scope) and the answer returns it."""
+    return serializers.SlugField(
+        max_length=max_length,
+        required=False,
+        allow_blank=True,
+        help_text=help_text or _("Made from the title when left out or empty (unique where it must be)."),
+    )
+
+
+class TaskSlug(str):
+    """A task named by its slug: the serializer finds it in the transition's workflow."""
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"}],
+        "nullable": True,
+        "description": "The task's id, or its slug within the transition's workflow (a string of digits is an id).",
+    }
+)
+class TaskReferenceField(ScopedPrimaryKeyField):
+    """`from_task`/`to_task` of a transition: a task id, or the slug of a task of its workflow
+    (files, bundles and the admin name tasks by slug). Answers give the id; `*_slug` the slug."""
+
+    default_error_messages = {"bad_slug": _("Send a task id or a task slug (letters, digits, - and _).")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data and not data.isdigit():
+            if len(data) > TASK_SLUG_MAX_LENGTH or not SLUG_PATTERN.match(data):
+                self.fail("bad_slug")
+            return TaskSlug(data)
+        return super().to_internal_value(data)

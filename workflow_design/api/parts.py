@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 
 from workflow_design.api.base import DefinitionViewSet
@@ -44,6 +45,10 @@ class TransitionViewSet(PartViewSet):
     serializer_class = TransitionSerializer
     filterset_class = TransitionFilter
     policy = transition_policy
+
+    def get_queryset(self):
+        # The slugs of the tasks at both ends, read with the rows (`TransitionSerializer`).
+        return super().get_queryset().annotate(from_task_slug=F("from_task__slug"), to_task_slug=F("to_task__slug"))
 
 
 class NestedMixin:

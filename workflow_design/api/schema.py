@@ -47,3 +47,10 @@ def crud_schema(tag: str, serializer, *, nested: bool = False, create_request=No
             responses={204: OpenApiResponse(description=_("Deleted.")), **WRITE_ERRORS},
         ),
     )
+
+
+def workflow_read_schema(ok, description, *, errors=None, **extra):
+    """The OpenAPI description of a workflow action that changes nothing: its answer, the errors
+    of a workflow the user may not see (404) or an unknown user (401), and any `errors` more."""
+    responses = {200: ok, 401: ERROR_401, 404: ERROR_404, **(errors or {})}
+    return extend_schema(tags=["workflows"], responses=responses, description=description, **extra)

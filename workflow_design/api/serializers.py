@@ -27,12 +27,15 @@ from workflow_design.api.fields import (
     LayoutField,
     RoleSlugListField,
     ScopedPrimaryKeyField,
+    TaskReferenceField,
+    TaskSlug,
     expected_revision_field,
+    optional_slug_field,
 )
 from workflow_design.fast.api_rows import RowListSerializer
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 from workflow_design.policy import Action, task_policy, workflow_policy
-from workflow_design.rules.field_schemas import field_list_to_json_schema
+from workflow_design.rules.json_schema_fields import field_list_as_json_schema
 
 
 def _workflows_to_change(user):
@@ -49,12 +52,14 @@ def _tasks_visible(user):
 
 def _json_schema(fields, title: str) -> dict[str, Any] | None:
     try:
-        return field_list_to_json_schema(fields, title=title)
+        return field_list_as_json_schema(fields, title=title)
     except (KeyError, TypeError, AttributeError):  # a stored list that no longer validates
         return None
 
 
-JSON_SCHEMA_HELP = _("JSON Schema (draft 2020-12) generated from the field list.")
+JSON_SCHEMA_HELP = _(
+    "JSON Schema (draft 2020-12) generated from the field list; sent back as the field list, it gives the same form."
+)
 
 
 # What the server keeps on a workflow or ticket definition: read-only, listed after its own fields.
@@ -73,10 +78,19 @@ class DefinitionSerializer(serializers.ModelSerializer):
         validators: list = []
         list_serializer_class = RowListSerializer
 
+    def build_standard_field(self, field_name, model_field):
+        # The browsable API's forms offer the model's defaults (a priority of 100, not `null`),
+        # so that a form posted as offered is accepted.
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if model_field.has_default():
+            kwargs.setdefault("initial", model_field.default)
+        return field_class, kwargs
+
 
 # Workflows and ticket definitions: a company's, versioned, with a field list, its layouts and
 # external references. (A comment, not a docstring: the OpenAPI schema keeps the base's.)
 class VersionedDefinitionSerializer(DefinitionSerializer):
+    slug = optional_slug_field(80)
     ext_ref = ExtRefField(required=False)
     fields = FieldListField(required=False)
     display_layout = LayoutField(required=False)
@@ -114,6 +128,7 @@ class TaskSerializer(DefinitionSerializer):
     workflow = ScopedPrimaryKeyField(
         WorkflowDefinition, _workflows_to_change, help_text=_("A draft workflow of your company.")
     )
+    slug = optional_slug_field(80)
     assignee_role = ScopedPrimaryKeyField(
         CompanyRole, user_access.company_roles_visible_to, required=False, allow_null=True
     )
@@ -163,15 +178,23 @@ class TransitionSerializer(DefinitionSerializer):
     workflow = ScopedPrimaryKeyField(
         WorkflowDefinition, _workflows_to_change, help_text=_("A draft workflow of your company.")
     )
-    slug = serializers.SlugField(
-        max_length=120, required=False, allow_blank=True, help_text=_("Made from the tasks when left empty.")
+    slug = optional_slug_field(120, _("Made from the tasks when left out or empty."))
+    from_task = TaskReferenceField(
+        TaskDefinition,
+        _tasks_visible,
+        required=False,
+        allow_null=True,
+        help_text=_("A task id or slug; empty: a start transition."),
     )
-    from_task = ScopedPrimaryKeyField(
-        TaskDefinition, _tasks_visible, required=False, allow_null=True, help_text=_("Empty: a start transition.")
+    to_task = TaskReferenceField(
+        TaskDefinition,
+        _tasks_visible,
+        required=False,
+        allow_null=True,
+        help_text=_("A task id or slug; empty: ends the workflow."),
     )
-    to_task = ScopedPrimaryKeyField(
-        TaskDefinition, _tasks_visible, required=False, allow_null=True, help_text=_("Empty: ends the workflow.")
-    )
+    from_task_slug = serializers.SerializerMethodField(help_text=_("The slug of `from_task`; null at a start."))
+    to_task_slug = serializers.SerializerMethodField(help_text=_("The slug of `to_task`; null at an end."))
     expected_revision = expected_revision_field()
 
     class Meta(DefinitionSerializer.Meta):
@@ -182,6 +205,8 @@ class TransitionSerializer(DefinitionSerializer):
             "slug",
             "from_task",
             "to_task",
+            "from_task_slug",
+            "to_task_slug",
             "condition",
             "priority",
             "status",
@@ -190,6 +215,54 @@ class TransitionSerializer(DefinitionSerializer):
             "expected_revision",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
+
+    def get_from_task_slug(self, obj) -> str | None:
+        return _end_slug(obj, "from_task")
+
+    def get_to_task_slug(self, obj) -> str | None:
+        return _end_slug(obj, "to_task")
+
+    def validate(self, attrs):
+        """Tasks named by slug are looked up in the transition's workflow, among visible tasks."""
+        named = {end: attrs[end] for end in ("from_task", "to_task") if isinstance(attrs.get(end), TaskSlug)}
+        if not named:
+            return attrs
+        workflow = self.transition_workflow(attrs)
+        found = {
+            task.slug: task
+            for task in _tasks_visible(self.context["request"].user).filter(workflow=workflow, slug__in=named.values())
+        }
+        errors = {}
+        for end, slug in named.items():
+            if slug in found:
+                attrs[end] = found[slug]
+            else:
+                errors[end] = [_("The workflow has no task with the slug %(slug)s.") % {"slug": slug}]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def transition_workflow(self, attrs):
+        """The workflow the transition is (or goes) in: sent, stored, or (nested) the address's."""
+        if "workflow" in attrs:
+            return attrs["workflow"]
+        if self.instance is not None:
+            return self.instance.workflow
+        parent = getattr(self.context.get("view"), "parent", None)
+        return parent() if parent else None
+
+
+_NOT_READ = object()
+
+
+def _end_slug(transition: WorkflowTransition, end: str) -> str | None:
+    """The slug of the task at one end: the list's query reads it beside the row (an annotation
+    named `<end>_slug`); a single row, or one whose task was just set, reads its task."""
+    annotated = vars(transition).get(f"{end}_slug", _NOT_READ)
+    if annotated is _NOT_READ or WorkflowTransition._meta.get_field(end).is_cached(transition):
+        task = getattr(transition, end)
+        return task.slug if task is not None else None
+    return annotated
 
 
 class NestedTransitionSerializer(TransitionSerializer):
@@ -249,6 +322,15 @@ class FindingSerializer(serializers.Serializer):
     object_type = serializers.CharField(help_text=_("workflow, task, transition or ticket_definition"))
     object_slug = serializers.CharField()
     object_id = serializers.IntegerField(allow_null=True)
+    pointer = serializers.CharField(
+        required=False, help_text=_("JSON Pointer (RFC 6901) into the workflow's bundle (or the bundle sent).")
+    )
+    hint = serializers.CharField(required=False, help_text=_("What to do, in one line."))
+    patch = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text=_("A JSON Patch (RFC 6902) of the bundle that makes the fix, when it is mechanical."),
+    )
 
 
 class LintReportSerializer(serializers.Serializer):
@@ -285,7 +367,7 @@ class BundleImportResultSerializer(serializers.Serializer):
     created = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     clashes = serializers.ListField(child=serializers.DictField())
     missing_roles = serializers.ListField(child=serializers.CharField())
-    errors = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    errors = serializers.ListField(child=serializers.DictField())
 
 
 class BundleUploadSerializer(serializers.Serializer):

@@ -13,8 +13,10 @@ from rest_framework.settings import api_settings
 from ticketflower.api_errors import ERROR_401, ERROR_403, ERROR_404
 from workflow_design import services
 from workflow_design.api.base import DefinitionViewSet
+from workflow_design.api.bpmn import BPMN_ACTIONS, BpmnActions
+from workflow_design.api.bundles import VALIDATE_BUNDLE_SCHEMA, validate_bundle_response
 from workflow_design.api.filters import WorkflowFilter
-from workflow_design.api.schema import WRITE_ERRORS, crud_schema
+from workflow_design.api.schema import WRITE_ERRORS, crud_schema, workflow_read_schema
 from workflow_design.api.serializers import (
     BundleImportQuerySerializer,
     BundleImportResultSerializer,
@@ -23,15 +25,16 @@ from workflow_design.api.serializers import (
     WorkflowCreateSerializer,
     WorkflowSerializer,
 )
+from workflow_design.api.workflow_reads import READ_ACTIONS, WorkflowReadActions
 from workflow_design.files.bundle_reader import UploadRefused, read_bundle
 from workflow_design.files.bundles import bundle_export
 from workflow_design.policy import Action, workflow_policy
-from workflow_design.rules.linting import lint_workflow
 from workflow_design.services.bundle_import import bundle_import
+from workflow_design.services.bundle_validation import workflow_lint_pointed
 
 
 def _lint_report(workflow):
-    findings = [finding.as_dict() for finding in lint_workflow(workflow)]
+    findings = [finding.as_dict() for finding in workflow_lint_pointed(workflow)]
     errors = sum(1 for f in findings if f["level"] == "error")
     return {
         "workflow": workflow.pk,
@@ -51,7 +54,7 @@ def _read_bundle(source, field: str):
 
 
 @crud_schema("workflows", WorkflowSerializer, create_request=WorkflowCreateSerializer)
-class WorkflowViewSet(DefinitionViewSet):
+class WorkflowViewSet(WorkflowReadActions, BpmnActions, DefinitionViewSet):
     """Workflow definitions of your company, with their lifecycle actions."""
 
     serializer_class = WorkflowSerializer
@@ -65,6 +68,9 @@ class WorkflowViewSet(DefinitionViewSet):
         "lint": Action.VIEW,
         "bundle": Action.EXPORT,
         "import_bundle": Action.IMPORT,
+        "validate_bundle": Action.IMPORT,
+        **READ_ACTIONS,
+        **BPMN_ACTIONS,
     }
 
     @extend_schema(
@@ -90,10 +96,8 @@ class WorkflowViewSet(DefinitionViewSet):
         body = WorkflowSerializer(created, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        tags=["workflows"],
-        responses={200: LintReportSerializer, 401: ERROR_401, 404: ERROR_404},
-        description=_("The linter's findings: level, code, message and the object at fault."),
+    @workflow_read_schema(
+        LintReportSerializer, _("The linter's findings: level, code, message and the object at fault.")
     )
     @action(detail=True, methods=["get"])
     def lint(self, request, pk=None, **kwargs):
@@ -144,3 +148,11 @@ class WorkflowViewSet(DefinitionViewSet):
         else:
             code = status.HTTP_201_CREATED
         return Response(result.as_dict(), status=code)
+
+    @VALIDATE_BUNDLE_SCHEMA
+    @action(detail=False, methods=["post"], url_path="validate-bundle", filterset_class=None)
+    def validate_bundle(self, request, **kwargs):
+        options = BundleImportQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        options.is_valid(raise_exception=True)
+        document = _read_bundle(request.data, api_settings.NON_FIELD_ERRORS_KEY)
+        return validate_bundle_response(request.user, document, options.validated_data)

@@ -38,6 +38,12 @@ def once(request, key: tuple, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def forget_all(request) -> None:
+    """Drop every answer kept for the request: a refused save builds its page again from the
+    same POST, and answers of the rolled-back pass (tasks it saved, then undid) must not stay."""
+    request.__dict__.pop(_MEMO, None)
+
+
 def policy_allows(request, policy: DefinitionPolicy, action: Action | str, obj: models.Model | None = None) -> bool:
     """The policy's answer to "may the request's user do `action` (on `obj`)?", once per request."""
     action = Action(action)

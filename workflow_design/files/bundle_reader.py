@@ -1,8 +1,8 @@
 """The one reader of workflow bundles, for every way one arrives: admin, API and command line.
 
 It reads the bytes within the limits of `workflow_design.files.limits` (size first, then text
-encoding, nesting and numbers) and gives the JSON object, or refuses with `UploadRefused` and
-one message per cause. What the object holds is checked afterwards, path by path, by
+encoding, nesting and numbers, then the characters its text may hold) and gives the JSON object,
+or refuses with `UploadRefused` and one message per cause. What the object holds is checked afterwards, path by path, by
 `files.bundles.bundle_parse` when the bundle is imported.
 """
 
@@ -13,6 +13,7 @@ from typing import IO, Any
 from workflow_design.files import limits, uploads
 from workflow_design.files.bundles import NOT_AN_OBJECT
 from workflow_design.files.limits import UploadRefused
+from workflow_design.rules import text_hygiene
 
 
 def read_bundle(source: bytes | str | IO[bytes] | dict | list) -> dict[str, Any]:
@@ -33,6 +34,11 @@ def read_bundle(source: bytes | str | IO[bytes] | dict | list) -> dict[str, Any]
         document = uploads.safe_json_loads(source)
     if not isinstance(document, dict):
         raise UploadRefused(str(NOT_AN_OBJECT))
+    # The models refuse such text too; here the whole document is refused before any of it is
+    # written, role names included, naming the entry (a NUL would otherwise reach the database).
+    problem = text_hygiene.json_text_problem(document)
+    if problem:
+        raise UploadRefused(problem)
     return document
 
 

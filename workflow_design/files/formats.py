@@ -17,6 +17,7 @@ import tablib
 from import_export.formats.base_formats import Format
 
 from workflow_design.files import uploads
+from workflow_design.rules.text_hygiene import printable
 
 # Columns that hold a JSON value: JSON text in CSV/XLSX cells, native JSON in JSON files.
 JSON_COLUMNS = frozenset(
@@ -100,7 +101,9 @@ class SafeXLSX(_SafeFormat):
         sheet.title = (dataset.title or "export")[:31]
         sheet.append(list(dataset.headers))
         for row in uploads.neutralise_rows(dataset):
-            sheet.append([cell if isinstance(cell, int | float) else _text(cell) for cell in row])
+            # A spreadsheet cannot hold control characters: rows stored before the rule are
+            # exported with a visible replacement instead of failing the whole export.
+            sheet.append([cell if isinstance(cell, int | float) else printable(_text(cell)) for cell in row])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

@@ -23,6 +23,7 @@ class AuditChannel(models.TextChoices):
     BUNDLE = "bundle", _("Workflow bundle")
     COMMAND = "command", _("Command line")
     CODE = "code", _("Other")
+    MCP = "mcp", _("AI assistant (MCP)")
 
 
 class AuditEntry(models.Model):

@@ -5,6 +5,13 @@ layout comes from grandalf's Sugiyama layout (the algorithm of graphviz's `dot`)
 branches and long workflows are placed by a proper graph-layout algorithm. Every piece of
 user text goes through `_esc` before it reaches the SVG. Drawings are kept in the `diagrams`
 cache (see `workflow_diagram_svg`).
+
+What the layout leaves to this module: a box as wide as its title, transitions between the same
+two boxes drawn side by side, loops of a task onto itself drawn beside its box one inside the
+other, every label placed where it covers no box and no other label, and a drawing as large as
+everything in it (nothing clipped). A task links to its row on the workflow page
+(`#task-<slug>`); tasks and transitions named by an error finding are marked, with the finding
+as their tooltip.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import html
 import math
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
@@ -23,15 +31,25 @@ from grandalf.layouts import SugiyamaLayout
 
 from workflow_design.fast.diagram_layout import Component, RankedLayers, components, feedback_edges
 from workflow_design.models import WorkflowDefinition
+from workflow_design.rules.diagram_labels import (
+    LABEL_CHARS,
+    MARGIN,
+    drawing_extent,
+    label_size,
+    place_labels,
+)
+from workflow_design.rules.diagram_labels import shortened as _short
 
 BOX_W, BOX_H = 200, 48
+MAX_BOX_W = 320
 TERMINAL_W, TERMINAL_H = 90, 34
 X_SPACE, Y_SPACE = 60, 70
-MARGIN = 30
 COMPONENT_GAP = 80
-TITLE_CHARS = 26
-LABEL_CHARS = 34
-LINE_H = 13
+TITLE_CHARS = 38
+# Widths of a character (px), generous so that text stays inside the box or label drawn for it.
+TITLE_CHAR_W, SUB_CHAR_W = 8.2, 6.2
+PARALLEL_GAP = 16  # between transitions joining the same two boxes
+LOOP_SIZE, LOOP_STEP = 34, 16  # a task's first loop onto itself, and each further one
 
 START, END = "start", "end"
 
@@ -43,10 +61,6 @@ def _esc(text: object) -> str:
     thousands of texts as safe strings: the whole drawing is marked safe once, by its caller.
     """
     return html.escape(str(text))
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _View:
@@ -72,6 +86,15 @@ class _Node:
     height: float = BOX_H
     x: float = 0.0
     y: float = 0.0
+    loops: int = 0  # transitions from the task to itself
+
+
+def _task_width(title: str, subtitle: str) -> float:
+    """A box as wide as its (shortened) title and subtitle: no text runs over its edge."""
+    wanted = max(
+        TITLE_CHAR_W * (len(_short(title, TITLE_CHARS)) + 2), SUB_CHAR_W * len(_short(subtitle, TITLE_CHARS + 6))
+    )
+    return min(MAX_BOX_W, max(BOX_W, wanted + 16))
 
 
 @dataclass
@@ -80,7 +103,37 @@ class _Arrow:
     target: str
     label: str
     tooltip: str
+    faulty: bool = False
     points: list[tuple[float, float]] = field(default_factory=list)
+    label_at: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class DiagramMarks:
+    """What error findings name: messages by task id and by transition slug."""
+
+    tasks: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    transitions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def digest(self) -> tuple:
+        return (sorted(self.tasks.items()), sorted(self.transitions.items()))
+
+
+def diagram_marks(findings: Iterable) -> DiagramMarks:
+    """The marks of a linter's error findings (`rules.linting.Finding`)."""
+    tasks: dict[int, list[str]] = defaultdict(list)
+    transitions: dict[str, list[str]] = defaultdict(list)
+    for finding in findings:
+        if finding.level != "error":
+            continue
+        if finding.object_type == "task" and finding.object_id is not None:
+            tasks[finding.object_id].append(finding.message)
+        elif finding.object_type == "transition" and finding.object_slug:
+            transitions[finding.object_slug].append(finding.message)
+    return DiagramMarks(
+        {key: tuple(messages) for key, messages in tasks.items()},
+        {key: tuple(messages) for key, messages in transitions.items()},
+    )
 
 
 def _clip(center: tuple[float, float], node: _Node, toward: tuple[float, float]) -> tuple[float, float]:
@@ -94,18 +147,6 @@ def _clip(center: tuple[float, float], node: _Node, toward: tuple[float, float])
     return (cx + dx * scale, cy + dy * scale)
 
 
-def _label_point(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """The point 60% along a polyline (by length): branches leaving one task part by then."""
-    lengths = [math.dist(a, b) for a, b in zip(points, points[1:], strict=False)]
-    half = sum(lengths) * 0.6
-    for (a, b), length in zip(zip(points, points[1:], strict=False), lengths, strict=False):
-        if half <= length and length:
-            t = half / length
-            return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-        half -= length
-    return points[len(points) // 2]
-
-
 def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Drops the bends grandalf leaves on straight stretches (one per layer crossed)."""
     kept = points[:1]
@@ -117,8 +158,8 @@ def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [*kept, points[-1]] if len(points) > 1 else points
 
 
-def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float]:
-    """Places nodes and routes arrows with grandalf; returns the drawing's width and height."""
+def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> None:
+    """Places nodes and routes arrows with grandalf."""
     vertices = {}
     for key, node in nodes.items():
         vertex = Vertex(key)
@@ -134,7 +175,7 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
         edge = Edge(vertices[arrow.source], vertices[arrow.target], data=arrow)
         edge.view = _View()
         edges_of[group_of[arrow.source]].append(edge)
-    offset_x, height = 0.0, 0.0
+    offset_x = 0.0
     for keys, edges in zip(groups, edges_of, strict=True):
         members = [vertices[key] for key in keys]
         component = Component(members, edges)
@@ -154,18 +195,33 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
             node = nodes[v.data]
             node.x = v.view.xy[0] - min_x + offset_x + MARGIN
             node.y = v.view.xy[1] - min_y + MARGIN
-            right = max(right, node.x + node.width / 2)
-            height = max(height, node.y + node.height / 2)
+            # Room on the right for the task's loops onto itself.
+            right = max(right, node.x + node.width / 2 + node.loops * LOOP_STEP)
         for e in component.sE:
-            raw = [(x - min_x + offset_x + MARGIN, y - min_y + MARGIN) for x, y in e.view.path]
-            e.data.points = raw
+            e.data.points = [(x - min_x + offset_x + MARGIN, y - min_y + MARGIN) for x, y in e.view.path]
         offset_x = right - MARGIN + COMPONENT_GAP
-    width = offset_x - COMPONENT_GAP + 2 * MARGIN
+    _route(nodes, arrows)
+
+
+def _route(nodes: dict[str, _Node], arrows: list[_Arrow]) -> None:
+    """Every arrow from its source's box to its target's; arrows joining the same two boxes
+    (either way) side by side; loops beside their box, each further one around the one before."""
+    joining: dict[frozenset, list[_Arrow]] = defaultdict(list)
+    loops: dict[str, int] = defaultdict(int)
     for arrow in arrows:
         source, target = nodes[arrow.source], nodes[arrow.target]
         if arrow.source == arrow.target:
-            x, y = source.x + source.width / 2, source.y
-            arrow.points = [(x, y - 10), (x + 40, y - 24), (x + 40, y + 24), (x, y + 10)]
+            size = LOOP_SIZE + loops[arrow.source] * LOOP_STEP
+            loops[arrow.source] += 1
+            x, y, lift = source.x + source.width / 2, source.y, min(source.height / 2 - 4, 6 + size / 4)
+            arrow.points = [
+                (x, y - lift),
+                (x + size * 0.55, y - lift - size * 0.35),
+                (x + size, y - size * 0.2),
+                (x + size, y + size * 0.2),
+                (x + size * 0.55, y + lift + size * 0.35),
+                (x, y + lift),
+            ]
             continue
         points = arrow.points or [(source.x, source.y), (target.x, target.y)]
         # grandalf reverses some edges to break cycles; draw every arrow source → target.
@@ -173,43 +229,53 @@ def _layout(nodes: dict[str, _Node], arrows: list[_Arrow]) -> tuple[float, float
             points = list(reversed(points))
         points[0] = (source.x, source.y)
         points[-1] = (target.x, target.y)
-        points[0] = _clip(points[0], source, points[1])
-        points[-1] = _clip(points[-1], target, points[-2])
-        arrow.points = _simplify(points)
-    width = max(width, *(n.x + n.width / 2 + MARGIN + 60 for n in nodes.values()))
-    return width, height + MARGIN + 20
+        joining[frozenset((arrow.source, arrow.target))].append(arrow)
+        arrow.points = points
+    for pair in joining.values():
+        first, second = sorted({pair[0].source, pair[0].target})
+        a, b = nodes[first], nodes[second]
+        length = math.dist((a.x, a.y), (b.x, b.y)) or 1.0
+        normal = ((b.y - a.y) / length, (a.x - b.x) / length)
+        for index, arrow in enumerate(pair):
+            shift = (index - (len(pair) - 1) / 2) * PARALLEL_GAP
+            moved = [(x + normal[0] * shift, y + normal[1] * shift) for x, y in arrow.points]
+            ends = nodes[arrow.source], nodes[arrow.target]
+            moved[0] = _clip((ends[0].x + normal[0] * shift, ends[0].y + normal[1] * shift), ends[0], moved[1])
+            moved[-1] = _clip((ends[1].x + normal[0] * shift, ends[1].y + normal[1] * shift), ends[1], moved[-2])
+            arrow.points = _simplify(moved)
 
 
-def _arrow_svg(arrow: _Arrow, shift: int) -> str:
+def _arrow_svg(arrow: _Arrow) -> str:
     path = " ".join(f"{x:.0f},{y:.0f}" for x, y in arrow.points)
-    lx, ly = _label_point(arrow.points) if len(arrow.points) > 1 else arrow.points[0]
-    ly += shift * LINE_H
-    if arrow.source == arrow.target:
-        lx, ly = arrow.points[1][0] + 6, arrow.points[1][1] + LINE_H * (shift + 1)
+    lx, ly = arrow.label_at
     short = _short(arrow.label, LABEL_CHARS)
-    label_w = 6.2 * len(short) + 8
+    label_w, label_h = label_size(arrow)
+    css = "transition faulty" if arrow.faulty else "transition"
     return (
-        f'<g class="transition"><title>{_esc(arrow.tooltip)}</title><polyline points="{path}"/>'
-        f'<rect x="{lx - label_w / 2:.0f}" y="{ly - 9:.0f}" width="{label_w:.0f}" height="{LINE_H + 2}"/>'
-        f'<text x="{lx:.0f}" y="{ly + 2:.0f}">{_esc(short)}</text></g>'
+        f'<g class="{css}"><title>{_esc(arrow.tooltip)}</title><polyline points="{path}"/>'
+        f'<rect x="{lx - label_w / 2:.0f}" y="{ly - label_h / 2:.0f}" width="{label_w:.0f}" height="{label_h:.0f}"/>'
+        f'<text x="{lx:.0f}" y="{ly + 4:.0f}">{_esc(short)}</text></g>'
     )
 
 
-def _node_svg(node: _Node) -> str:
+def _node_svg(node: _Node, slug: str, problems: tuple[str, ...]) -> str:
     x, y = node.x - node.width / 2, node.y - node.height / 2
-    box = f'<rect x="{x:.0f}" y="{y:.0f}" width="{node.width}" height="{node.height}"/>'
+    box = f'<rect x="{x:.0f}" y="{y:.0f}" width="{node.width:.0f}" height="{node.height}"/>'
     if node.kind in (START, END):
         label = f'<text x="{node.x:.0f}" y="{node.y + 4:.0f}">{_esc(node.title)}</text>'
         return f'<g class="terminal {node.kind}">{box}{label}</g>'
     css = "task faulty" if node.faulty else "task"
     marker = "⚠ " if node.faulty else ""
-    tooltip = node.title + (f" — {_('has problems')}" if node.faulty else "")
+    said = " — ".join(problems) if problems else _("has problems")
+    tooltip = node.title + (f" — {said}" if node.faulty else "") + f" ({_('open its task')})"
+    # A link to the task's row on the workflow page: clicking a box opens its task.
     return (
-        f'<g class="{css}" data-task="{_esc(node.key)}"><title>{_esc(tooltip)}</title>{box}'
+        f'<a href="#task-{_esc(slug)}" class="wd-node-link"><g class="{css}" data-task="{_esc(node.key)}">'
+        f"<title>{_esc(tooltip)}</title>{box}"
         f'<text x="{node.x:.0f}" y="{node.y - 3:.0f}">{_esc(marker + _short(node.title, TITLE_CHARS))}</text>'
         f'<text class="sub" x="{node.x:.0f}" y="{node.y + 13:.0f}">'
         f"{_esc(_short(node.subtitle, TITLE_CHARS + 6))}</text>"
-        "</g>"
+        "</g></a>"
     )
 
 
@@ -219,13 +285,16 @@ STYLE = (
     "<style>"
     ".wd-diagram text{text-anchor:middle;font-size:13px;font-weight:bold;fill:#222}"
     ".wd-diagram .task rect{fill:#eaf2f8;stroke:#2b5f8a;stroke-width:1.5px;rx:6px}"
-    ".wd-diagram .faulty rect{fill:#fdecea;stroke:#ba2121;stroke-width:3px}"
+    ".wd-diagram .task.faulty rect{fill:#fdecea;stroke:#ba2121;stroke-width:3px}"
     ".wd-diagram .task text.sub{font-size:10px;font-weight:normal;fill:#555}"
     ".wd-diagram .terminal rect{stroke:#333;stroke-width:1.5px;rx:17px}"
     ".wd-diagram .start rect{fill:#e3f2e1}.wd-diagram .end rect{fill:#f3e1e1}"
     ".wd-diagram .transition polyline{fill:none;stroke:#555;stroke-width:1.4px;marker-end:url(#wd-arrow)}"
     ".wd-diagram .transition rect{fill:#fff;fill-opacity:.9}"
     ".wd-diagram .transition text{font-size:11px;font-weight:normal;fill:#333}"
+    ".wd-diagram .transition.faulty polyline{stroke:#ba2121;stroke-width:2.4px;stroke-dasharray:6 3}"
+    ".wd-diagram .transition.faulty rect{fill:#fdecea;fill-opacity:1}.wd-diagram .transition.faulty text{fill:#ba2121}"
+    ".wd-diagram .wd-node-link{cursor:pointer}.wd-diagram .wd-node-link:hover rect{stroke-width:3px}"
     "</style>"
 )
 
@@ -240,9 +309,14 @@ def forget_drawn_diagrams() -> None:
     caches[DIAGRAM_CACHE].clear()
 
 
-def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: Iterable[int] = frozenset()) -> str:
-    """The workflow as an SVG document; tasks in `highlight_task_ids` are drawn marked as faulty."""
-    highlight = sorted(set(highlight_task_ids))
+def workflow_diagram_svg(
+    workflow: WorkflowDefinition,
+    *,
+    highlight_task_ids: Iterable[int] = frozenset(),
+    marks: DiagramMarks | None = None,
+) -> str:
+    """The workflow as an SVG document; tasks in `highlight_task_ids` are drawn marked as faulty,
+    and the tasks and transitions `marks` names are marked with their findings as tooltips."""
     # Only the columns drawn: model instances (with their form schemas and dates) would cost
     # more than the whole layout of a thousand-task workflow.
     tasks = list(
@@ -253,26 +327,56 @@ def workflow_diagram_svg(workflow: WorkflowDefinition, *, highlight_task_ids: It
             "slug", "from_task_id", "to_task_id", "condition", "priority", named=True
         )
     )
+    return diagram_svg_from_rows(workflow, tasks, transitions, highlight_task_ids=highlight_task_ids, marks=marks)
+
+
+def diagram_svg_from_rows(
+    workflow: WorkflowDefinition,
+    tasks: list,
+    transitions: list,
+    *,
+    highlight_task_ids: Iterable[int] = frozenset(),
+    marks: DiagramMarks | None = None,
+) -> str:
+    """The drawing of rows with the attributes read above (tasks: pk, title, slug,
+    assignee_role__name; transitions: slug, from_task_id, to_task_id, condition, priority), in
+    that order; the live check draws a page's unsaved rows with it."""
+    marks = marks or DiagramMarks()
+    highlight = sorted(set(highlight_task_ids) | set(marks.tasks))
     # The layout is most of the drawing's time, and a workflow is shown far more often than it
     # changes. A drawing is kept under a digest of all it shows, so the same workflow shown again
     # is not laid out again, while any change (a title, a role's name, a condition, the
-    # language, the marked tasks) draws a new one. A kept drawing never goes stale.
-    drawn_from = (get_language(), workflow.title, workflow.version, highlight, tasks, transitions)
+    # language, the marked tasks and transitions, their findings) draws a new one. A kept
+    # drawing never goes stale. Rows are digested by their values, whatever tuple holds them.
+    drawn_from = (
+        get_language(),
+        workflow.title,
+        workflow.version,
+        highlight,
+        marks.digest(),
+        [tuple(task) for task in tasks],
+        [tuple(transition) for transition in transitions],
+    )
     key = hashlib.sha256(repr(drawn_from).encode()).hexdigest()
     drawings = caches[DIAGRAM_CACHE]
     svg = drawings.get(key)
     if svg is None:
-        svg = _draw(workflow, tasks, transitions, set(highlight))
+        svg = _draw(workflow, tasks, transitions, set(highlight), marks)
         drawings.set(key, svg)
     return svg
 
 
-def _draw(workflow: WorkflowDefinition, tasks: list, transitions: list, highlight: set[int]) -> str:
+def _draw(workflow: WorkflowDefinition, tasks: list, transitions: list, highlight: set, marks: DiagramMarks) -> str:
     no_role, always, priority_word, end_title = _("no role assigned"), _("always"), _("priority"), _("End")
     nodes: dict[str, _Node] = {START: _Node(START, _("Start"), kind=START, width=TERMINAL_W, height=TERMINAL_H)}
+    slugs: dict[str, str] = {}
     for task in tasks:
         role = task.assignee_role__name if task.assignee_role__name is not None else no_role
-        nodes[f"t{task.pk}"] = _Node(f"t{task.pk}", task.title, f"{task.slug} · {role}", faulty=task.pk in highlight)
+        key, subtitle = f"t{task.pk}", f"{task.slug} · {role}"
+        nodes[key] = _Node(
+            key, task.title, subtitle, faulty=task.pk in highlight, width=_task_width(task.title, subtitle)
+        )
+        slugs[key] = task.slug
     arrows = []
     for t in transitions:
         target = f"t{t.to_task_id}" if t.to_task_id else f"{END}-{t.from_task_id}"
@@ -281,31 +385,74 @@ def _draw(workflow: WorkflowDefinition, tasks: list, transitions: list, highligh
             # every corner of a big workflow to a single end would cross the whole drawing.
             nodes[target] = _Node(target, end_title, kind=END, width=TERMINAL_W, height=TERMINAL_H)
         condition = t.condition.strip()
+        source = f"t{t.from_task_id}" if t.from_task_id else START
+        problems = marks.transitions.get(t.slug, ())
+        tooltip = f"{t.slug} — {priority_word} {t.priority}: {condition or always}"
         arrows.append(
             _Arrow(
-                source=f"t{t.from_task_id}" if t.from_task_id else START,
+                source=source,
                 target=target,
                 label=f"{t.priority}: {condition or always}",
-                tooltip=f"{t.slug} — {priority_word} {t.priority}: {condition or always}",
+                tooltip=" — ".join((tooltip, *problems)),
+                faulty=bool(problems),
             )
         )
-    width, height = _layout(nodes, arrows)
-    parts = []
-    seen: dict[tuple[str, str], int] = {}
-    for arrow in arrows:
-        pair = (arrow.source, arrow.target)
-        shift = seen.get(pair, 0)
-        seen[pair] = shift + 1
-        parts.append(_arrow_svg(arrow, shift))
-    parts.extend(_node_svg(node) for node in nodes.values())
+        if source == target:
+            nodes[source].loops += 1
+    _layout(nodes, arrows)
+    place_labels(nodes, arrows)
+    left, top, width, height = drawing_extent(nodes, arrows)
+    parts = [_arrow_svg(arrow) for arrow in arrows]
+    parts.extend(
+        _node_svg(node, slugs.get(key, ""), marks.tasks.get(int(key[1:]), ()) if key in slugs else ())
+        for key, node in nodes.items()
+    )
     title = _("Workflow %(title)s, version %(version)s") % {"title": workflow.title, "version": workflow.version}
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="wd-diagram" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" role="img" '
+        f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" font-family="sans-serif" role="img" '
         f'aria-label="{_esc(title)}"><title>{_esc(title)}</title>'
         + STYLE
         + '<defs><marker id="wd-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>'
         + "".join(parts)
         + "</svg>"
+    )
+
+
+Box = tuple[float, float, float, float]  # centre x, centre y, width, height
+
+
+@dataclass(frozen=True)
+class WorkflowLayout:
+    """Where the diagram places a workflow's start, end and tasks (by slug)."""
+
+    start: Box
+    end: Box
+    tasks: Mapping[str, Box]
+
+
+def workflow_layout(tasks: Iterable[Mapping], transitions: Iterable[Mapping]) -> WorkflowLayout:
+    """The diagram's placement of a workflow given as bundle rows (tasks by slug, transitions by
+    task slugs, None for start and end), for other drawings of it (BPMN's diagram interchange).
+    One end for the whole workflow, as BPMN draws it."""
+    nodes = {START: _Node(START, "", kind=START, width=TERMINAL_W, height=TERMINAL_H)}
+    for task in tasks:
+        key = f"t:{task['slug']}"
+        nodes[key] = _Node(key, task["title"], width=_task_width(task["title"], task["slug"]))
+    nodes[END] = _Node(END, "", kind=END, width=TERMINAL_W, height=TERMINAL_H)
+    arrows = []
+    for transition in transitions:
+        source = f"t:{transition['from_task']}" if transition["from_task"] else START
+        target = f"t:{transition['to_task']}" if transition["to_task"] else END
+        if source == target:
+            nodes[source].loops += 1
+        arrows.append(_Arrow(source, target, "", ""))
+    _layout(nodes, arrows)
+
+    def box(node: _Node) -> Box:
+        return (node.x, node.y, node.width, node.height)
+
+    return WorkflowLayout(
+        box(nodes[START]), box(nodes[END]), {key[2:]: box(node) for key, node in nodes.items() if key.startswith("t:")}
     )

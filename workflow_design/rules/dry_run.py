@@ -3,7 +3,9 @@
 Transitions are tried exactly as the runtime does (ascending priority, first true condition
 wins, an empty condition is always true) with `cel.evaluate_condition`. Each step records
 the task, every condition tried with its result and why, and the transition taken. The run
-stops with a clear message when a ticket would get stuck or loop past the step limit.
+stops with a clear message when a ticket would get stuck or loop past the step limit, or when
+its conditions together spend the evaluation steps one run may take
+(`limits.dry_run_max_condition_steps()`; each condition also has its own limit).
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
+from workflow_design.files import limits
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition
-from workflow_design.rules.cel import ConditionEvaluationError, condition_field_references, evaluate_condition
+from workflow_design.rules.cel import (
+    ConditionEvaluationError,
+    ConditionStepsSpent,
+    StepBudget,
+    condition_field_references,
+    evaluate_condition,
+)
 from workflow_design.rules.field_schemas import coerce_default, fields_by_name
 
-ENDED, STUCK, LOOP = "ended", "stuck", "loop"
+ENDED, STUCK, LOOP, STOPPED = "ended", "stuck", "loop", "stopped"
 
 
 @dataclass
@@ -46,7 +55,7 @@ class DryRunStep:
 
 @dataclass
 class DryRunResult:
-    outcome: Literal["ended", "stuck", "loop"]
+    outcome: Literal["ended", "stuck", "loop", "stopped"]
     message: str
     steps: list[DryRunStep] = field(default_factory=list)
 
@@ -82,16 +91,22 @@ def _show(values: dict[str, Any], reference: str) -> str:
     return _("%(reference)s has no value") % {"reference": reference}
 
 
-def _try(transition: WorkflowTransition, target: str, values: dict[str, dict[str, Any]]) -> ConditionCheck:
+def _try(
+    transition: WorkflowTransition, target: str, values: dict[str, dict[str, Any]], budget: StepBudget
+) -> ConditionCheck:
+    """One transition's condition on the values; raises `ConditionStepsSpent` when the run's
+    shared budget runs out (the run stops there)."""
     condition = (transition.condition or "").strip()
     if not condition:
         return ConditionCheck(transition.slug, target, transition.priority, "", True, _("no condition: the default"))
     used = ", ".join(_show(values, ref) for ref in sorted(condition_field_references(condition)))
     try:
         result = evaluate_condition(
-            condition, ticket=values["ticket"], workflow=values["workflow"], output=values["output"]
+            condition, ticket=values["ticket"], workflow=values["workflow"], output=values["output"], budget=budget
         )
     except ConditionEvaluationError as exc:
+        if isinstance(exc, ConditionStepsSpent) and exc.shared:
+            raise
         return ConditionCheck(
             transition.slug,
             target,
@@ -102,6 +117,22 @@ def _try(transition: WorkflowTransition, target: str, values: dict[str, dict[str
         )
     reason = (_("true") if result else _("false")) + (f" ({used})" if used else "")
     return ConditionCheck(transition.slug, target, transition.priority, condition, result, reason)
+
+
+def _unfinished_step(
+    number: int, current: TaskDefinition | None, title: str, output: dict[str, Any], checks: list[ConditionCheck]
+) -> DryRunStep:
+    """The step the run stopped in: the conditions tried so far, no transition taken."""
+    return DryRunStep(
+        number=number,
+        task_slug=current.slug if current else None,
+        task_title=title,
+        output=output,
+        checks=checks,
+        taken=None,
+        next_task_slug=None,
+        next_title="",
+    )
 
 
 def workflow_dry_run(
@@ -128,6 +159,7 @@ def workflow_dry_run(
     workflow_data = _with_defaults(workflow.fields, workflow_values)
     visits: dict[str, int] = defaultdict(int)
     steps: list[DryRunStep] = []
+    budget = StepBudget(limits.dry_run_max_condition_steps())
     current: TaskDefinition | None = None
     for number in range(1, max_steps + 1):
         if current is None:
@@ -145,7 +177,15 @@ def workflow_dry_run(
         chosen: WorkflowTransition | None = None
         for transition in outgoing.get(current.pk if current else None, []):
             target = tasks[transition.to_task_id].title if transition.to_task_id else _("end")
-            check = _try(transition, target, values)
+            try:
+                check = _try(transition, target, values, budget)
+            except ConditionStepsSpent:
+                steps.append(_unfinished_step(number, current, title, output, checks))
+                message = _(
+                    "The dry run stopped at step %(step)d: the conditions it tried took more than %(n)d evaluation "
+                    "steps together, the limit of one dry run."
+                ) % {"step": number, "n": budget.limit}
+                return DryRunResult(STOPPED, message, steps)
             checks.append(check)
             if check.result:
                 chosen = transition

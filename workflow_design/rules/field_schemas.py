@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from workflow_design.files import limits
+
 TEXT = "text"
 LONG_TEXT = "long_text"
 INTEGER = "integer"
@@ -62,7 +64,8 @@ KNOWN_KEYS = {
     "default",
 }
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-MAX_FIELDS = 500
+# The default; the limit in force is `limits.form_max_fields()` (a setting).
+MAX_FIELDS = limits.FORM_MAX_FIELDS
 
 # The django-jsonform editor schema for a field list (the admin's form builder).
 FIELD_LIST_EDITOR_SCHEMA: dict[str, Any] = {
@@ -121,6 +124,10 @@ def _is_number(value: Any) -> bool:
 
 def field_list_errors(fields: Any) -> list[str]:
     """Every problem of one field list, each message naming the field (by position and name)."""
+    too_many = _size_errors(fields)
+    if too_many:
+        # Refused on the counts alone: a list this large is not spelt out, checked or remembered.
+        return too_many
     if isinstance(fields, list):
         # The linter checks the same few forms on every task of a big workflow: the result is
         # remembered by the list's JSON text (order and types included) and the language of
@@ -138,13 +145,34 @@ def _remembered_field_list_errors(fields_json: str, language: str | None) -> tup
     return tuple(_field_list_errors(json.loads(fields_json)))
 
 
+def _size_errors(fields: Any) -> list[str]:
+    """The form's fields and each field's choices counted against their limits."""
+    if not isinstance(fields, list):
+        return []
+    max_fields = limits.form_max_fields()
+    if len(fields) > max_fields:
+        return [
+            _("The form has %(count)d fields; a form may have at most %(max)d fields.")
+            % {"count": len(fields), "max": max_fields}
+        ]
+    max_choices = limits.field_max_choices()
+    errors = []
+    for position, field in enumerate(fields, start=1):
+        choices = field.get("choices") if isinstance(field, dict) else None
+        if isinstance(choices, list) and len(choices) > max_choices:
+            errors.append(
+                _("Field %(n)d (%(name)s): it has %(count)d choices; a field may have at most %(max)d choices.")
+                % {"n": position, "name": field.get("name") or _("no name"), "count": len(choices), "max": max_choices}
+            )
+    return errors
+
+
 def _field_list_errors(fields: Any) -> list[str]:
     if fields in (None, ""):
         return []
     if not isinstance(fields, list):
         return [_("The field list must be a list of field definitions.")]
-    if len(fields) > MAX_FIELDS:
-        return [_("A form may have at most %(max)d fields.") % {"max": MAX_FIELDS}]
+    # Counted against the limits by `field_list_errors`, before this check.
     errors: list[str] = []
     seen: set[str] = set()
     for position, field in enumerate(fields, start=1):

@@ -8,9 +8,11 @@ and the API and imports report them. It reads a workflow with a constant number 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict, deque
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,7 @@ from users.access import company_roles_of
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.rules.cel import ConditionChecker, WorkflowConditionScopes, condition_field_references
 from workflow_design.rules.field_schemas import field_list_errors, field_names
+from workflow_design.rules.routing import routing_findings
 from workflow_design.rules.structured_fields import layout_errors, role_access_errors
 
 ERROR: Literal["error"] = "error"
@@ -101,9 +104,25 @@ class Finding:
     object_type: str
     object_slug: str
     object_id: int | None
+    # Where the finding points in a bundle document (RFC 6901), a one-line hint, and when the
+    # fix is mechanical a JSON Patch (RFC 6902) making it: set by `rules.finding_pointers`.
+    pointer: str = ""
+    hint: str = ""
+    patch: list[dict[str, Any]] | None = None
+    # The ticket showing the problem, where the routing analysis found one (rules/routing/findings.py).
+    counterexample: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # The pointing keys appear once a document was pointed into.
+        pointing = {"pointer": "", "hint": "", "patch": None, "counterexample": None}
+        return {key: value for key, value in asdict(self).items() if key not in pointing or value != pointing[key]}
+
+    @property
+    def dry_run_query(self) -> str:
+        """`values=…` for the dry-run page, opening it with the counterexample's values."""
+        if not self.counterexample:
+            return ""
+        return urlencode({"values": json.dumps(self.counterexample.get("dry_run_values") or {})})
 
     @property
     def is_error(self) -> bool:
@@ -121,23 +140,32 @@ def _transition_name(transition: _Transition, tasks: dict[int, _Task]) -> str:
 
 
 class _Linter:
-    def __init__(self, workflow: WorkflowDefinition) -> None:
+    def __init__(self, workflow: WorkflowDefinition, task_rows=None, transition_rows=None) -> None:
         self.workflow = workflow
         self.findings: list[Finding] = []
-        self.tasks: dict[int, _Task] = {
-            row[0]: _Task.from_row(row) for row in workflow.tasks.order_by("position", "id").values_list(*TASK_COLUMNS)
-        }
-        self.transitions: list[_Transition] = [
-            _Transition(*row)
-            for row in workflow.transitions.order_by("priority", "id").values_list(*TRANSITION_COLUMNS)
-        ]
-        self.tickets: list[TicketDefinition] = list(workflow.ticket_definitions.order_by("slug", "version"))
+        if task_rows is None:
+            task_rows = workflow.tasks.order_by("position", "id").values_list(*TASK_COLUMNS)
+        if transition_rows is None:
+            transition_rows = workflow.transitions.order_by("priority", "id").values_list(*TRANSITION_COLUMNS)
+        self.tasks: dict[int, _Task] = {row[0]: _Task.from_row(row) for row in task_rows}
+        self.transitions: list[_Transition] = [_Transition(*row) for row in transition_rows]
+        # A workflow not saved yet (checked while it is designed) has no ticket definitions.
+        self.tickets: list[TicketDefinition] = (
+            list(workflow.ticket_definitions.order_by("slug", "version")) if workflow.pk is not None else []
+        )
         self.role_slugs: set[str] = set(company_roles_of(workflow.company_id).values_list("slug", flat=True))
         self.outgoing: dict[int | None, list[_Transition]] = defaultdict(list)
         for transition in self.transitions:
             self.outgoing[transition.from_task_id].append(transition)
 
-    def add(self, level: Literal["error", "warning"], code: str, message: str, obj: Any) -> None:
+    def add(
+        self,
+        level: Literal["error", "warning"],
+        code: str,
+        message: str,
+        obj: Any,
+        counterexample: dict[str, Any] | None = None,
+    ) -> None:
         if isinstance(obj, WorkflowDefinition):
             object_type = WORKFLOW
         elif isinstance(obj, _Task):
@@ -146,12 +174,15 @@ class _Linter:
             object_type = TRANSITION
         else:
             object_type = TICKET_DEFINITION
-        self.findings.append(Finding(level, code, message, object_type, obj.slug, obj.pk))
+        self.findings.append(
+            Finding(level, code, message, object_type, obj.slug, obj.pk, counterexample=counterexample)
+        )
 
     def run(self) -> list[Finding]:
         self.check_graph()
         self.check_branches()
         self.check_conditions()
+        self.check_routing()
         self.check_schemas()
         self.check_ticket_definitions()
         self.check_roles()
@@ -316,12 +347,14 @@ class _Linter:
         scopes = WorkflowConditionScopes(workflow=self.workflow, ticket_definitions=self.tickets)
         checker = ConditionChecker()
         uses_ticket_fields = False
+        self.condition_error_ids: set[int] = set()
         for transition in self.transitions:
             condition = (transition.condition or "").strip()
             if not condition:
                 continue
             source = self.tasks.get(transition.from_task_id) if transition.from_task_id else None
             for message in checker.errors(condition, scopes.for_task(source)):
+                self.condition_error_ids.add(transition.pk)
                 self.add(
                     ERROR,
                     CONDITION_ERROR,
@@ -341,6 +374,25 @@ class _Linter:
                 ),
                 self.workflow,
             )
+
+    # Routing ----------------------------------------------------------------------------
+    def check_routing(self) -> None:
+        """What the conditions mean (rules/routing); the no-default warning stays only where undecided."""
+        result = routing_findings(
+            workflow=self.workflow,
+            tasks=self.tasks,
+            outgoing=self.outgoing,
+            ticket_field_lists=[ticket.fields for ticket in self.tickets],
+            condition_error_ids=self.condition_error_ids,
+            task_name=_task_name,
+            transition_name=lambda transition: _transition_name(transition, self.tasks),
+        )
+        decided = {(TASK, s) if s is not None else (WORKFLOW, self.workflow.pk) for s in result.proven_sources}
+        self.findings = [
+            f for f in self.findings if f.code != NO_DEFAULT or (f.object_type, f.object_id) not in decided
+        ]
+        for found in result.findings:
+            self.add(found.level, found.code, found.message, found.holder, found.counterexample)  # type: ignore[arg-type]
 
     # Schemas, layouts, roles -------------------------------------------------------------
     def check_schemas(self) -> None:
@@ -418,6 +470,15 @@ def lint_workflow(workflow: WorkflowDefinition) -> list[Finding]:
     return _Linter(workflow).run()
 
 
+def lint_workflow_rows(workflow: WorkflowDefinition, task_rows, transition_rows) -> list[Finding]:
+    """The findings for rows not saved (a page being edited): tuples of `TASK_COLUMNS` and
+    `TRANSITION_COLUMNS`, the pks any distinct ints. The workflow's own fields are read from
+    the instance given, which need not be saved either."""
+    tasks = sorted(task_rows, key=lambda row: (row[3], row[0]))
+    transitions = sorted(transition_rows, key=lambda row: (row[5], row[0]))
+    return _Linter(workflow, tasks, transitions).run()
+
+
 def lint_errors(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.is_error]
 
@@ -435,4 +496,4 @@ def highlighted_task_ids(findings: list[Finding], workflow: WorkflowDefinition |
     return ids
 
 
-__all__ = ["ERROR", "WARNING", "Finding", "highlighted_task_ids", "lint_errors", "lint_workflow"]
+__all__ = ["ERROR", "WARNING", "Finding", "highlighted_task_ids", "lint_errors", "lint_workflow", "lint_workflow_rows"]

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import prefetch_related_objects
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import UniqueConstraint, prefetch_related_objects
 
-from workflow_design.models import AuditAction, DefinitionStatus, WorkflowDefinition, WorkflowTransition
+from workflow_design.models import (
+    AuditAction,
+    DefinitionStatus,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+)
 from workflow_design.services import audit
 from workflow_design.services.checks import (
     clean_rows,
     fill_missing_slugs,
     refuse_duplicate_slugs,
     stored_slugs,
+    taken_slugs,
     transitions_follow_source_positions,
 )
 from workflow_design.services.editability import holder_refusal, lock_holders, on_row, raise_revisions
 from workflow_design.services.grants import definitions_grant_company_access
-from workflow_design.services.rows import PARTS, RowErrors, add_error, refuse_unwritable
+from workflow_design.services.rows import PARTS, RowErrors, add_error, refuse_unwritable, row_error
+from workflow_design.services.ticket_conditions import conditions_broken_by
 
 
 def actor_of(user) -> Any:
@@ -94,14 +102,85 @@ def definitions_create(
     taken = stored_slugs(model, objects)
     fill_missing_slugs(model, objects, taken)
     clean_rows(objects, errors)
+    slug_clashes_at_the_slug(model, errors)
     refuse_duplicate_slugs(model, objects, errors, taken)
+    if model is TicketDefinition:
+        for index, refusal in conditions_broken_by(objects).items():
+            add_error(errors, index, refusal)
     if errors:
         raise RowErrors(errors)
 
-    model._default_manager.bulk_create(objects)
+    write_or_refuse_clash(model, objects, lambda: model._default_manager.bulk_create(objects))
     if model is WorkflowTransition:
         transitions_follow_source_positions([holder.pk for holder in holders])
     definitions_grant_company_access(objects=objects, new=True)
     raise_revisions(holders)
     audit.audit_record_many(actor=user, objects=objects, action=audit_action, changes=audit_changes)
     return objects
+
+
+def write_or_refuse_clash(model: type[models.Model], objects: Sequence[models.Model], write: Callable[[], Any]) -> None:
+    """Run `write` in a savepoint; a unique constraint that a simultaneous writer won between
+    the checks and the write becomes the rows' refusal at the constraint's field (`RowErrors`),
+    as the checks would have said a moment later, instead of a database error."""
+    if model in PARTS:
+        # A part's writers queue on their workflow's row lock and read its slugs after it: no
+        # rival can slip in between, so no savepoint (two queries per batch) is spent on it.
+        write()
+        return
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError as exc:
+        constraint = violated_unique_constraint(model, exc)
+        if constraint is None:
+            raise
+        errors: dict[int, ValidationError] = {}
+        # The rival's row is committed (the write waited for it): the slug check now sees it.
+        refuse_duplicate_slugs(model, objects, errors, taken_slugs(model, objects))
+        if not errors:
+            # A clash the slug check does not see (one draft per slug): at the slug all the same.
+            field = "slug" if "slug" in constraint.fields else constraint.fields[-1]
+            code = constraint.violation_error_code or "unique"
+            for index in range(len(objects)):
+                add_error(errors, index, row_error(field, str(constraint.violation_error_message), code=code))
+        raise RowErrors(errors) from None
+
+
+def violated_unique_constraint(model: type[models.Model], exc: IntegrityError) -> UniqueConstraint | None:
+    """The model's unique constraint the database named in `exc`, or None for any other error.
+
+    PostgreSQL names the constraint; SQLite names its columns ("UNIQUE constraint failed: t.a, t.b").
+    """
+    named = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    text = str(exc)
+    failed_columns = None
+    if text.startswith("UNIQUE constraint failed:"):
+        failed_columns = {part.strip().rsplit(".", 1)[-1] for part in text.split(":", 1)[1].split(",")}
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, UniqueConstraint) or not constraint.fields:
+            continue
+        columns = {model._meta.get_field(name).column for name in constraint.fields}
+        if constraint.name == named or columns == failed_columns:
+            return constraint
+    return None
+
+
+def _slug_constraints(model: type[models.Model]) -> list[UniqueConstraint]:
+    return [c for c in model._meta.constraints if isinstance(c, UniqueConstraint) and "slug" in c.fields]
+
+
+def slug_clashes_at_the_slug(model: type[models.Model], errors: dict[int, ValidationError]) -> None:
+    """A clash with a unique constraint over the slug (and its scope) is the slug's error: the
+    constraint checks report a constraint of several fields for the whole row."""
+    messages = {str(constraint.violation_error_message) for constraint in _slug_constraints(model)}
+    for index, error in errors.items():
+        whole_row = getattr(error, "error_dict", {}).get(NON_FIELD_ERRORS, [])
+        clashes = [item for item in whole_row if str(item.message) in messages]
+        if not clashes:
+            continue
+        error.error_dict[NON_FIELD_ERRORS] = [item for item in whole_row if item not in clashes]
+        if not error.error_dict[NON_FIELD_ERRORS]:
+            del error.error_dict[NON_FIELD_ERRORS]
+        error.error_dict.setdefault("slug", []).extend(clashes)
+        errors[index] = error

@@ -11,7 +11,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflow_design.models import AuditAction, WorkflowTransition
+from workflow_design.models import AuditAction, TicketDefinition, WorkflowTransition
 from workflow_design.services import audit
 from workflow_design.services.checks import (
     clean_rows,
@@ -19,8 +19,10 @@ from workflow_design.services.checks import (
     stored_slugs,
     transitions_follow_source_positions,
 )
+from workflow_design.services.create import slug_clashes_at_the_slug, write_or_refuse_clash
 from workflow_design.services.editability import holder_of, holder_refusal, lock_holders, on_row, raise_revisions
 from workflow_design.services.rows import PARTS, WRITABLE, RowErrors, add_error, refuse_unwritable, unchanged_protected
+from workflow_design.services.ticket_conditions import conditions_broken_by
 
 
 @transaction.atomic
@@ -75,7 +77,14 @@ def definitions_update(
     if model is WorkflowTransition:
         prefetch_related_objects(holders, "ticket_definitions")
     clean_rows(targets, errors)
+    slug_clashes_at_the_slug(model, errors)
     refuse_duplicate_slugs(model, targets, errors, stored_slugs(model, targets))
+    if model is TicketDefinition:
+        # Only a change of the field list or the workflow can break the workflow's conditions.
+        touched = {"fields", "workflow"}
+        moved = [i for i, (obj, data) in enumerate(changes) if touched & set(data) and obj.pk in stored_rows]
+        for position, refusal in conditions_broken_by([targets[i] for i in moved]).items():
+            add_error(errors, moved[position], refusal)
     if errors:
         raise RowErrors(errors)
 
@@ -85,7 +94,7 @@ def definitions_update(
         row.updated_at = now  # type: ignore[attr-defined]
         diffs.append(audit.diff(before, audit.snapshot(row)))
     names = sorted(WRITABLE[model] | {"updated_at"} | ({"from_position"} if model is WorkflowTransition else set()))
-    model._default_manager.bulk_update(targets, names)
+    write_or_refuse_clash(model, targets, lambda: model._default_manager.bulk_update(targets, names))
     if model in PARTS and (model is WorkflowTransition or any("position" in diff for diff in diffs)):
         transitions_follow_source_positions([holder.pk for holder in holders])
     raise_revisions(holders)

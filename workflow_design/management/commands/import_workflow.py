@@ -1,4 +1,4 @@
-"""Import a workflow bundle (JSON) into a company, as a draft, all or nothing."""
+"""Import a workflow bundle (JSON) or a BPMN 2.0 file into a company, as drafts, all or nothing."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from workflow_design.files.bundle_reader import UploadRefused, read_bundle
 from workflow_design.management.commands._transfer import acting_user, company_by_slug, refusal
 from workflow_design.models import AuditChannel
 from workflow_design.services.audit import audit_channel
+from workflow_design.services.bpmn_import import bpmn_import
 from workflow_design.services.bundle_import import bundle_import
 
 
 class Command(BaseCommand):
-    help = "Import a workflow bundle into a company (a preview with --dry-run)."
+    help = "Import a workflow bundle or a BPMN 2.0 file (.bpmn, or a .zip with its forms) into a company."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The bundle file, or - for standard input.")
+        parser.add_argument("file", help="The bundle or BPMN file, or - for standard input.")
+        parser.add_argument("--process", help="BPMN: the id of the one process to import.")
         parser.add_argument("--company", required=True, help="The company's slug.")
         parser.add_argument("--dry-run", action="store_true", help="Check and report; save nothing.")
         parser.add_argument(
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         as_new_version=False,
         create_missing_roles=False,
         user=None,
+        process=None,
         **options,
     ):
         target = company_by_slug(company)
@@ -54,6 +57,8 @@ class Command(BaseCommand):
                 limits.ensure_size(path.stat().st_size)
                 with path.open("rb") as stream:
                     raw = limits.read_limited(stream)
+            if file.lower().endswith((".bpmn", ".zip")) or raw.lstrip()[:1] == b"<" or raw[:2] == b"PK":
+                return self.import_bpmn(raw, target, actor, dry_run, as_new_version, create_missing_roles, process)
             document = read_bundle(raw)
         except UploadRefused as exc:
             raise CommandError(str(exc))
@@ -99,3 +104,35 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run, nothing saved. Would create {summary}.")
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported {summary} (draft)."))
+
+    def import_bpmn(self, raw, target, actor, dry_run, as_new_version, create_missing_roles, process) -> None:
+        try:
+            with audit_channel(AuditChannel.COMMAND):
+                result = bpmn_import(
+                    user=actor,
+                    source=raw,
+                    dry_run=dry_run,
+                    as_new_version=as_new_version,
+                    create_missing_roles=create_missing_roles,
+                    company=target,
+                    process_id=process,
+                )
+        except (PermissionDenied, ValidationError) as exc:
+            raise refusal(exc)
+        for entry in result.processes:
+            for line in entry.process.report:
+                if line.outcome != "kept":
+                    self.stdout.write(f"{line.outcome}: {line.element_type} {line.element_id}: {line.reason}")
+            for error in entry.imported.errors:
+                self.stdout.write(
+                    f"error: {entry.process.process_id}: {error['path'] or '(document)'}: {error['message']}"
+                )
+        if not result.ok:
+            raise CommandError("Nothing imported.")
+        made = ", ".join(
+            f"{p.imported.workflow_slug} ({len(p.imported.created_tasks)} tasks)" for p in result.processes
+        )
+        if dry_run:
+            self.stdout.write(f"Dry run, nothing saved. Would create {made}.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Imported {made} (drafts)."))

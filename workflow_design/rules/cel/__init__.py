@@ -12,13 +12,25 @@ what the runtime would otherwise discover on a live ticket:
 
 `evaluate_condition` is the evaluation the runtime uses; the dry run calls it too.
 
+Every condition has a bounded cost: `bounds` measures the text and the tree before anything
+walks them (length, nesting, size), `cost` works out the most evaluation steps a condition
+may take (the check refuses what is over the limit), and the evaluation stops at that limit.
+The limits are in `workflow_design.files.limits`.
+
 The modules: `scope` (what a condition may name), `syntax` (parsing, the fields a condition
-reads), `kinds` (the kinds of value the check tracks), `checker` (the walk over one tree),
-`checking` (the entry points) and `evaluation`.
+reads), `bounds`, `kinds` (the kinds of value the check tracks), `checker` (the walk over one
+tree), `cost`, `checking` (the entry points) and `evaluation`.
 """
 
 from workflow_design.rules.cel.checking import ConditionChecker, condition_errors, condition_errors_in_scope
-from workflow_design.rules.cel.evaluation import ConditionEvaluationError, ConditionOutcome, evaluate_condition
+from workflow_design.rules.cel.cost import ConditionCost, condition_cost, cost_errors
+from workflow_design.rules.cel.evaluation import (
+    ConditionEvaluationError,
+    ConditionOutcome,
+    ConditionStepsSpent,
+    StepBudget,
+    evaluate_condition,
+)
 from workflow_design.rules.cel.kinds import KIND_LABELS
 from workflow_design.rules.cel.scope import (
     ROOTS,
@@ -29,21 +41,32 @@ from workflow_design.rules.cel.scope import (
     scope_for,
     ticket_field_infos,
 )
-from workflow_design.rules.cel.syntax import ConditionSyntaxError, condition_field_references, parse_condition
+from workflow_design.rules.cel.syntax import (
+    ConditionSyntaxError,
+    ConditionTooComplex,
+    condition_field_references,
+    parse_condition,
+)
 
 __all__ = [
     "KIND_LABELS",
     "ROOTS",
     "ConditionChecker",
+    "ConditionCost",
     "ConditionEvaluationError",
     "ConditionOutcome",
     "ConditionScope",
+    "ConditionStepsSpent",
     "ConditionSyntaxError",
+    "ConditionTooComplex",
     "FieldInfo",
+    "StepBudget",
     "WorkflowConditionScopes",
     "condition_errors",
     "condition_errors_in_scope",
+    "condition_cost",
     "condition_field_references",
+    "cost_errors",
     "evaluate_condition",
     "field_kind",
     "parse_condition",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflow_design.rules.cel.checker import TreeChecker
+from workflow_design.rules.cel.cost import cost_errors
 from workflow_design.rules.cel.scope import ConditionScope, scope_for
 from workflow_design.rules.cel.syntax import ConditionSyntaxError, parsed_for_checking
 
@@ -13,6 +14,10 @@ def _check(condition: str, scope: ConditionScope) -> TreeChecker | ConditionSynt
         return parsed
     checker = TreeChecker(scope)
     checker.check(parsed)
+    # The cost is proved here, at save time: on values its forms allow, a saved condition stays
+    # within the budget the evaluator enforces.
+    for message in cost_errors(parsed, scope):
+        checker.error(message)
     return checker
 
 

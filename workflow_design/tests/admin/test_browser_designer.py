@@ -31,23 +31,27 @@ def add_task(page, index: int, title: str, slug: str, role: str) -> None:
 
 
 def add_output_field(page, task_index: int, name: str, label: str, field_type: str) -> None:
-    # A saved task's output form is shown closed (a summary and "Edit") until asked for.
-    closed = page.locator(f"#tasks-{task_index} td.field-output_schema .wd-editor-open")
-    if closed.count():
-        closed.click()
-    editor = page.locator(f"#id_tasks-{task_index}-output_schema_jsonform")
-    # The editor's own "Add item" is the last one (each field has one for its choices).
-    editor.locator("button.rjf-add-button").last.click()
-    position = editor.locator("input[name$='§name']").count() - 1
-    editor.locator(f"input[name='rjf§{position}§name']").fill(name)
-    editor.locator(f"input[name='rjf§{position}§label']").fill(label)
-    editor.locator(f"select[name='rjf§{position}§type']").select_option(field_type)
+    # A task's output form opens in a dialog from its row (a summary and "Edit form").
+    if not page.locator("dialog.wd-editor-dialog[open]").count():
+        page.locator(f"#tasks-{task_index} td.field-output_schema .wd-editor-open").click()
+    builder = page.locator(f"#id_tasks-{task_index}-output_schema_jsonform")
+    builder.locator("button.wd-builder-add").click()
+    field = builder.locator(".wd-builder-field").last
+    field.locator("input[data-key=label]").fill(label)
+    field.locator("input[data-key=name]").fill(name)
+    field.locator("select[data-key=type]").select_option(field_type)
+
+
+def close_editor(page) -> None:
+    page.locator("dialog.wd-editor-dialog[open] .wd-editor-done").click()
 
 
 def add_transition(page, index: int, source: str, target: str, priority: int, condition: str = "") -> None:
     page.click("#transitions-group .add-row a")
-    page.fill(f"#id_transitions-{index}-from_task", source)
-    page.fill(f"#id_transitions-{index}-to_task", target)
+    # A transition picks its tasks from the task rows of the page.
+    pickers = page.locator(f"#transitions-{index} select.wd-task-pick")
+    pickers.nth(0).select_option(source)
+    pickers.nth(1).select_option(target)
     page.fill(f"#id_transitions-{index}-priority", str(priority))
     page.fill(f"#id_transitions-{index}-condition", condition)
 
@@ -72,7 +76,9 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     add_output_field(page, 0, "approved", "Approved", "boolean")
     # One click moves "approved" above "comment".
     page.locator("#id_tasks-0-output_schema_jsonform button[title='Move up']").last.click()
-    expect(page.locator("#id_tasks-0-output_schema_jsonform input[name='rjf§0§name']")).to_have_value("approved")
+    first_name = page.locator("#id_tasks-0-output_schema_jsonform .wd-builder-field input[data-key=name]").first
+    expect(first_name).to_have_value("approved")
+    close_editor(page)
 
     add_transition(page, 0, "", "manager-review", 1)
     add_transition(page, 1, "manager-review", "order-laptop", 10, "output.approved == true")
@@ -109,10 +115,11 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     row = page.locator("#tasks-group tr.has_original").filter(has=page.locator("input[value='order-laptop']"))
     index = row.get_attribute("id").split("-")[-1]
     add_output_field(page, int(index), "Serial Number", "Serial number", "text")
+    close_editor(page)
     page.click("input[name=_continue]")
     # expect() waits for the refused page to arrive; a bare is_visible() would race the reload.
-    expect(page.locator("p.errornote")).to_be_visible()
-    error = page.locator(f"#tasks-{index} ul.errorlist").inner_text()
+    expect(page.locator("p.errornote").first).to_be_visible()
+    error = page.locator(f"#tasks-{index} ul.errorlist").first.inner_text()
     assert "Field 1 (Serial Number): the name must start with a lower-case letter" in error
     page.screenshot(path=str(ARTIFACTS / "designer-field-name-error.png"), full_page=True)
     assert workflow.tasks.get(slug="order-laptop").output_schema == []

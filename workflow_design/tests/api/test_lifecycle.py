@@ -73,7 +73,8 @@ def test_lint_returns_findings_with_the_object_at_fault(api, workflow, creator_a
     assert report["workflow"] == workflow.pk
     assert report["ok"] is False and report["errors"] >= 1
     finding = next(f for f in report["findings"] if f["object_slug"] == "orphan")
-    assert set(finding) == {"level", "code", "message", "object_type", "object_slug", "object_id"}
+    assert {"level", "code", "message", "object_type", "object_slug", "object_id", "pointer", "hint"} <= set(finding)
+    assert finding["pointer"] == "/tasks/0" and finding["hint"]
     assert finding["object_type"] == "task" and finding["object_id"] == orphan.pk
     clean = simple_workflow(creator_a.company)
     assert api.get(f"{W}{clean.pk}/lint/").json()["errors"] == 0

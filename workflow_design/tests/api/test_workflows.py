@@ -67,9 +67,13 @@ def test_workflow_model_rules_come_back_per_field(api):
     assert response.status_code == 400
     assert list(response.json()) == ["fields"]
     assert "Field 1" in response.json()["fields"][0]
-    shape = api.post(W, {"title": "X", "slug": "x", "fields": {"not": "a list"}}, format="json")
+    shape = api.post(W, {"title": "X", "slug": "x", "fields": 5}, format="json")
     assert shape.status_code == 400
     assert shape.json() == {"fields": ["Expected a list."]}
+    # An object is read as a JSON Schema: what it cannot say is refused at its JSON Pointer.
+    schema = api.post(W, {"title": "X", "slug": "x", "fields": {"not": "a list"}}, format="json")
+    assert schema.status_code == 400
+    assert [message.split(":")[0] for message in schema.json()["fields"]] == ["/not"]
     assert not WorkflowDefinition.objects.exists()
 
 
@@ -77,7 +81,7 @@ def test_workflow_duplicate_draft_slug_is_a_400(api, creator_a):
     WorkflowFactory(company=creator_a.company, slug="dup")
     response = api.post(W, {"title": "Dup", "slug": "dup"}, format="json")
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert "This workflow already has a draft version; edit that one." in response.json()["slug"]
 
 
 def test_workflow_writes_refused_for_non_creators(plain_api, company_a):

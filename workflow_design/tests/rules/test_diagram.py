@@ -258,3 +258,194 @@ def test_diagram_keeps_a_bounded_number_of_drawings(company_a, layouts, settings
     for workflow in workflows[:3]:
         workflow_diagram_svg(workflow)
     assert len(layouts) == kept + 6
+
+
+def _view_box(root: ET.Element) -> tuple[float, float, float, float]:
+    left, top, width, height = map(float, root.get("viewBox").split())
+    assert (width, height) == (float(root.get("width")), float(root.get("height")))
+    return left, top, left + width, top + height
+
+
+def _rects(root: ET.Element, css: str) -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) of the rects drawn in groups of class `css`."""
+    return [_rect_of(group) for group in root.iter(f"{SVG}g") if css in group.get("class", "").split()]
+
+
+def _rect_of(group: ET.Element) -> tuple[float, float, float, float]:
+    rect = group.find(f"{SVG}rect")
+    x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+    return (x, y, x + w, y + h)
+
+
+def _label_boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """Each transition's label background, by the transition's slug."""
+    return dict(zip(_transitions(root), _rects(root, "transition"), strict=True))
+
+
+def _task_rect(root: ET.Element, key: str) -> tuple[float, float, float, float]:
+    (rect,) = [_rect_of(group) for group in root.iter(f"{SVG}g") if group.get("data-task") == key]
+    return rect
+
+
+def _middle(line: list[tuple[float, float]]) -> tuple[float, float]:
+    if len(line) > 2:
+        return line[len(line) // 2]
+    return ((line[0][0] + line[-1][0]) / 2, (line[0][1] + line[-1][1]) / 2)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _points(group: ET.Element) -> list[tuple[float, float]]:
+    line = group.find(f"{SVG}polyline").get("points")
+    return [tuple(map(float, pair.split(","))) for pair in line.split()]
+
+
+def _transitions(root: ET.Element) -> dict[str, ET.Element]:
+    """The transition groups by the slug their tooltip starts with."""
+    return {
+        g.find(f"{SVG}title").text.split(" — ")[0]: g
+        for g in root.iter(f"{SVG}g")
+        if "transition" in g.get("class", "").split()
+    }
+
+
+@pytest.fixture
+def crowded(company_a):
+    """A review with two conditions to the same task, a way back, two loops onto itself, long
+    titles and conditions, and several ends: what the drawing must keep apart and inside."""
+    workflow = WorkflowFactory(company=company_a)
+    review = TaskFactory(
+        workflow=workflow,
+        slug="review",
+        title="Review of the request by the manager of the requester's team",
+        output_schema=[{"name": "approved", "label": "Approved", "type": "boolean"}],
+    )
+    provide = TaskFactory(workflow=workflow, slug="provide", title="Provide")
+    long_condition = "output.approved == true && 100000 > 99999 && 'administrator' != 'requester'"
+    TransitionFactory(workflow=workflow, from_task=None, to_task=review, slug="begin", condition="")
+    TransitionFactory(
+        workflow=workflow, from_task=review, to_task=provide, slug="big", priority=1, condition=long_condition
+    )
+    TransitionFactory(workflow=workflow, from_task=review, to_task=provide, slug="small", priority=2, condition="true")
+    TransitionFactory(workflow=workflow, from_task=provide, to_task=review, slug="back", priority=1, condition="false")
+    TransitionFactory(workflow=workflow, from_task=review, to_task=review, slug="again", priority=3, condition="false")
+    TransitionFactory(workflow=workflow, from_task=review, to_task=review, slug="twice", priority=4, condition="1 == 2")
+    TransitionFactory(workflow=workflow, from_task=review, to_task=None, slug="stop", priority=9, condition="")
+    TransitionFactory(workflow=workflow, from_task=provide, to_task=None, slug="done", priority=9, condition="")
+    return workflow, review, provide
+
+
+def test_diagram_grows_to_everything_it_draws(crowded):
+    workflow, _review, _provide = crowded
+    root = _parse(workflow_diagram_svg(workflow))
+    left, top, right, bottom = _view_box(root)
+    for box in _rects(root, "task") + _rects(root, "terminal") + _rects(root, "transition"):
+        assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, box
+    for group in _transitions(root).values():
+        assert all(left <= x <= right and top <= y <= bottom for x, y in _points(group))
+    # A task's box is as wide as its title (shortened only when very long), not cut by it.
+    titles = {t.text: t for t in root.iter(f"{SVG}text")}
+    assert any(text.startswith("Review of the request by the manager") for text in titles)
+    assert max(box[2] - box[0] for box in _rects(root, "task")) > diagram.BOX_W
+
+
+def test_diagram_draws_parallel_transitions_and_their_labels_apart(crowded):
+    workflow, _review, _provide = crowded
+    root = _parse(workflow_diagram_svg(workflow))
+    groups = _transitions(root)
+    big, small, back = (_points(groups[slug]) for slug in ("big", "small", "back"))
+    # The middles of the three lines joining the same two boxes are apart.
+    middles = [_middle(line) for line in (big, small, back)]
+    for i, a in enumerate(middles):
+        for b in middles[i + 1 :]:
+            assert ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 >= diagram.PARALLEL_GAP * 0.9
+
+
+def test_diagram_labels_cover_no_box_and_no_other_label(crowded, company_a):
+    workflow, _review, _provide = crowded
+    ladder, _tasks = _ladder(company_a, 8)
+    for drawn in (workflow, ladder):
+        root = _parse(workflow_diagram_svg(drawn))
+        labels = _rects(root, "transition")
+        boxes = _rects(root, "task") + _rects(root, "terminal")
+        for i, label in enumerate(labels):
+            assert not any(_overlap(label, box) for box in boxes), label
+            assert not any(_overlap(label, other) for other in labels[i + 1 :]), label
+
+
+def test_diagram_draws_each_loop_of_a_task_onto_itself_apart(crowded):
+    workflow, review, _provide = crowded
+    root = _parse(workflow_diagram_svg(workflow))
+    groups = _transitions(root)
+    again, twice = _points(groups["again"]), _points(groups["twice"])
+    box = _task_rect(root, f"t{review.pk}")
+    # Both loops leave and rejoin the box's right side, one around the other.
+    for loop in (again, twice):
+        assert loop[0][0] == pytest.approx(box[2], abs=1) and loop[-1][0] == pytest.approx(box[2], abs=1)
+    assert max(x for x, _y in twice) >= max(x for x, _y in again) + diagram.LOOP_STEP - 1
+    labels = _label_boxes(root)
+    assert not _overlap(labels["again"], labels["twice"])
+    assert labels["again"][0] >= max(x for x, _y in again)  # beside its loop, not across it
+
+
+def test_diagram_task_opens_its_task_on_the_workflow_page(company_a):
+    workflow = simple_workflow(company_a, tasks=2)
+    root = _parse(workflow_diagram_svg(workflow))
+    links = {
+        a.get("href"): a.find(f"{SVG}g").get("data-task") for a in root.iter(f"{SVG}a") if a.find(f"{SVG}g") is not None
+    }
+    assert links == {f"#task-{t.slug}": f"t{t.pk}" for t in workflow.tasks.all()}
+
+
+def test_diagram_marks_what_error_findings_name_with_the_finding(company_a, creator_a):
+    from workflow_design.rules.linting import lint_workflow
+
+    workflow = simple_workflow(company_a, tasks=2)
+    first = workflow.tasks.order_by("position").first()
+    bad = workflow.transitions.get(from_task=first)
+    # A default tried before a conditional transition: an error finding on the default.
+    TransitionFactory(workflow=workflow, from_task=first, to_task=None, priority=99, condition="true", slug="late")
+    findings = lint_workflow(workflow)
+    named = {f.object_slug: f.message for f in findings if f.level == "error" and f.object_type == "transition"}
+    assert bad.slug in named
+    root = _parse(workflow_diagram_svg(workflow, marks=diagram.diagram_marks(findings)))
+    groups = _transitions(root)
+    faulty = {slug for slug, g in groups.items() if "faulty" in g.get("class").split()}
+    assert faulty == set(named)
+    assert named[bad.slug] in groups[bad.slug].find(f"{SVG}title").text
+    # A task named by an error finding carries its message too.
+    task_marks = diagram.DiagramMarks(tasks={first.pk: ("Nobody can reach it.",)})
+    marked = _parse(workflow_diagram_svg(workflow, marks=task_marks))
+    (title,) = [g.find(f"{SVG}title").text for g in marked.iter(f"{SVG}g") if g.get("data-task") == f"t{first.pk}"]
+    assert "Nobody can reach it." in title and "faulty" in next(
+        g.get("class") for g in marked.iter(f"{SVG}g") if g.get("data-task") == f"t{first.pk}"
+    )
+
+
+def test_diagram_drawn_again_when_its_findings_change(company_a, layouts):
+    workflow = simple_workflow(company_a, tasks=1)
+    task = workflow.tasks.get()
+    plain = workflow_diagram_svg(workflow)
+    one = diagram.DiagramMarks(tasks={task.pk: ("First problem.",)})
+    other = diagram.DiagramMarks(tasks={task.pk: ("Another problem.",)})
+    assert "First problem." in workflow_diagram_svg(workflow, marks=one)
+    assert "Another problem." in workflow_diagram_svg(workflow, marks=other)
+    assert workflow_diagram_svg(workflow, marks=one) != plain
+    assert len(layouts) == 3
+    workflow_diagram_svg(workflow, marks=diagram.DiagramMarks(tasks={task.pk: ("First problem.",)}))
+    assert len(layouts) == 3  # the same findings: the kept drawing
+
+
+def test_workflow_page_diagram_marks_the_faulty_transition(company_a, creator_a, client):
+    workflow = simple_workflow(company_a, tasks=2)
+    first = workflow.tasks.order_by("position").first()
+    bad = workflow.transitions.get(from_task=first)
+    TransitionFactory(workflow=workflow, from_task=first, to_task=None, priority=99, condition="true", slug="late")
+    client.force_login(creator_a)
+    body = client.get(reverse("admin:workflow_design_workflowdefinition_change", args=[workflow.pk])).content.decode()
+    start = body.index('<svg xmlns="http://www.w3.org/2000/svg" class="wd-diagram"')
+    svg = body[start : body.index("</svg>", start) + 6]
+    groups = _transitions(_parse(svg))
+    assert "faulty" in groups[bad.slug].get("class").split()

@@ -1,6 +1,7 @@
 import pytest
 from jsonschema import Draft202012Validator
 
+from workflow_design.files import limits
 from workflow_design.rules.field_schemas import field_list_errors, field_list_to_json_schema
 
 
@@ -70,3 +71,37 @@ def test_field_lists_json_cannot_spell_are_still_checked():
 
     [message] = field_list_errors([field(min=Decimal("5"))])
     assert "min must be a number" in message
+
+
+def choice_field(name: str, count: int, field_type: str = "choice") -> dict:
+    return {"name": name, "label": name, "type": field_type, "choices": [{"value": f"c{i}"} for i in range(count)]}
+
+
+def test_field_with_as_many_choices_as_allowed_is_accepted_and_one_more_is_refused():
+    most = limits.field_max_choices()
+    assert field_list_errors([choice_field("level", most)]) == []
+    assert field_list_errors([choice_field("level", most + 1, "multiple_choice")]) == [
+        f"Field 1 (level): it has {most + 1} choices; a field may have at most {most} choices."
+    ]
+
+
+def test_field_with_a_hundred_thousand_choices_is_refused_naming_the_limit():
+    fields = [field(), choice_field("country", 100_000), choice_field("city", 3)]
+    assert field_list_errors(fields) == [
+        f"Field 2 (country): it has 100000 choices; a field may have at most {limits.field_max_choices()} choices."
+    ]
+
+
+def test_form_with_more_fields_than_allowed_is_refused_naming_the_limit():
+    most = limits.form_max_fields()
+    fields = [field(name=f"f{i}") for i in range(most)]
+    assert field_list_errors(fields) == []
+    fields.append(field(name="one_more"))
+    assert field_list_errors(fields) == [f"The form has {most + 1} fields; a form may have at most {most} fields."]
+
+
+def test_field_choice_limit_is_a_setting(settings):
+    settings.TICKETFLOWER_FIELD_MAX_CHOICES = 2
+    assert field_list_errors([choice_field("size", 3)]) == [
+        "Field 1 (size): it has 3 choices; a field may have at most 2 choices."
+    ]

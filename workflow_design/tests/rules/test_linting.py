@@ -128,18 +128,29 @@ def test_lint_default_not_last(workflow):
     assert "never-reached" in finding.message
 
 
-def test_lint_conditional_transitions_without_default_warn(workflow):
+def test_lint_conditional_transitions_without_default_warn_where_coverage_is_not_decided(workflow):
+    a = task(workflow, "decide", output_schema=[{"name": "note", "label": "Note", "type": "text", "required": True}])
+    link(workflow, None, a)
+    link(workflow, a, None, priority=10, condition='output.note.matches("^ok")')
+    findings = lint_workflow(workflow)
+    assert {(f.level, f.code, f.object_type, f.object_slug) for f in findings} == {
+        ("warning", "no-default", "task", "decide"),
+        ("warning", "not-analysed", "transition", findings[-1].object_slug),
+    }
+    no_default = next(f for f in findings if f.code == "no-default")
+    assert "stuck" in no_default.message
+
+
+def test_lint_conditional_transitions_without_default_proven_uncovered(workflow):
     a = task(workflow, "decide", output_schema=[APPROVED])
     link(workflow, None, a)
     link(workflow, a, None, priority=10, condition="output.approved")
-    [finding] = lint_workflow(workflow)
-    assert (finding.level, finding.code, finding.object_type, finding.object_slug) == (
-        "warning",
-        "no-default",
-        "task",
-        "decide",
-    )
-    assert "stuck" in finding.message
+    findings = lint_workflow(workflow)
+    uncovered = [f for f in findings if f.code == "uncovered-values"]
+    assert [(f.level, f.object_type, f.object_slug) for f in uncovered] == [("error", "task", "decide")]
+    assert "no-default" not in {f.code for f in findings}
+    example = uncovered[0].counterexample
+    assert example["output"].get("approved") is False or example["unset"] == ["output.approved"]
 
 
 def test_lint_condition_with_unknown_field_after_output_form_changed(workflow):

@@ -5,13 +5,16 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import IntegrityError, close_old_connections, connection
 
-from ticketflower.testing.factories import CompanyFactory, UserFactory, simple_workflow
+from ticketflower.testing.factories import CompanyFactory, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from workflow_design.files.bundles import bundle_export
-from workflow_design.models import WorkflowDefinition
+from workflow_design.models import TicketDefinition, WorkflowDefinition
+from workflow_design.services import workflow_create
 from workflow_design.services.bundle_import import bundle_import
+from workflow_design.services.create import write_or_refuse_clash
 from workflow_design.services.lifecycle import workflow_new_version, workflow_publish
+from workflow_design.services.rows import RowErrors
 
 
 def run_together(*calls):
@@ -75,3 +78,55 @@ def test_two_new_versions_at_once_make_one_draft():
     drafts = WorkflowDefinition.objects.filter(company=company, slug=workflow.slug, status="draft")
     assert list(drafts.values_list("version", flat=True)) == [2]
     assert drafts.get().tasks.count() == 2
+
+
+# A unique clash another writer won between the checks and the write ----------------------------
+
+
+def _clash(row, make):
+    """Write `row` after a rival's row with its slug was stored behind the checks' back."""
+    make()
+    with pytest.raises(RowErrors) as refused:
+        write_or_refuse_clash(type(row), [row], lambda: type(row)._default_manager.bulk_create([row]))
+    return refused.value.rows[0].message_dict
+
+
+@pytest.mark.django_db
+def test_clash_at_the_write_is_the_slug_error_of_a_workflow():
+    company = CompanyFactory(slug="clash-co")
+    row = WorkflowDefinition(company=company, slug="twin", title="Twin", version=1)
+    message = _clash(row, lambda: WorkflowFactory(company=company, slug="twin", version=1))
+    assert message == {"slug": ["This company already has this version of a workflow with this slug."]}
+    assert WorkflowDefinition.objects.filter(slug="twin").count() == 1
+
+
+@pytest.mark.django_db
+def test_clash_of_a_second_draft_at_the_write_is_the_slug_error():
+    company = CompanyFactory(slug="clash-co")
+    row = WorkflowDefinition(company=company, slug="twin", title="Twin", version=2)
+    message = _clash(row, lambda: WorkflowFactory(company=company, slug="twin", version=1))
+    assert message == {"slug": ["This workflow already has a draft version; edit that one."]}
+
+
+@pytest.mark.django_db
+def test_clash_at_the_write_is_the_slug_error_of_a_ticket_definition():
+    workflow = WorkflowFactory(company=CompanyFactory(slug="clash-co"))
+    row = TicketDefinition(company=workflow.company, workflow=workflow, slug="twin", title="Twin", version=1)
+    message = _clash(row, lambda: TicketFactory(workflow=workflow, slug="twin"))
+    assert message == {"slug": ["This company already has this version of a ticket definition with this slug."]}
+
+
+@pytest.mark.django_db
+def test_other_integrity_errors_are_not_taken_for_a_clash():
+    company = CompanyFactory(slug="clash-co")
+    row = WorkflowDefinition(company=company, slug="odd", title="Odd", version=1, status="no-such-status")
+    with pytest.raises(IntegrityError):
+        write_or_refuse_clash(WorkflowDefinition, [row], lambda: WorkflowDefinition.objects.bulk_create([row]))
+
+
+@pytest.mark.django_db
+def test_duplicate_slug_of_a_stored_definition_is_refused_at_the_slug(creator_a):
+    WorkflowFactory(company=creator_a.company, slug="taken")
+    with pytest.raises(ValidationError) as refused:
+        workflow_create(user=creator_a, company=creator_a.company, title="Again", slug="taken")
+    assert set(refused.value.message_dict) == {"slug"}
