@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workflow_design.admin.urls import admin_routes
 from workflow_design.files import limits
 from workflow_design.files.bpmn import bpmn_export
 from workflow_design.files.limits import UploadRefused
@@ -78,15 +77,10 @@ class BpmnImportForm(forms.Form):
 class WorkflowBpmnAdminMixin:
     """Mixed into WorkflowDefinitionAdmin."""
 
-    def get_urls(self):
-        return [
-            *admin_routes(
-                self,
-                ("bpmn-import/", self.bpmn_import_view, "bpmn_import"),
-                ("<path:object_id>/bpmn/", self.bpmn_export_view, "bpmn_export"),
-            ),
-            *super().get_urls(),
-        ]
+    extra_pages = (
+        ("bpmn-import/", "bpmn_import_view", "bpmn_import"),
+        ("<path:object_id>/bpmn/", "bpmn_export_view", "bpmn_export"),
+    )
 
     def bpmn_export_view(self, request, object_id):
         # The bundle export's check and lookup: the policy's exportable workflows, else 404.
@@ -110,15 +104,11 @@ class WorkflowBpmnAdminMixin:
         return TemplateResponse(request, TEMPLATE, context, status=status)
 
     def _import_or_preview(self, request, form, context):
-        confirm = "confirm" in request.POST
+        data = form.cleaned_data
+        options = {"create_missing_roles": data["create_missing_roles"], "process_id": data["process"] or None}
+        preview = "confirm" not in request.POST
         try:
-            result = bpmn_import(
-                user=request.user,
-                source=form.cleaned_data["source"],
-                dry_run=not confirm,
-                create_missing_roles=form.cleaned_data["create_missing_roles"],
-                process_id=form.cleaned_data["process"] or None,
-            )
+            result = bpmn_import(user=request.user, source=data["source"], dry_run=preview, **options)
         except UploadRefused as exc:
             form.add_error("bpmn_file", str(exc))
             return 400

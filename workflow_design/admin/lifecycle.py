@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -116,6 +116,15 @@ LIFECYCLE_ACTIONS = [(_changelist_action(step), step) for step in STEPS.values()
 class WorkflowLifecycleAdminMixin:
     """Mixed into WorkflowDefinitionAdmin; adds lifecycle actions and pages."""
 
+    extra_pages = (
+        ("form-preview/", "form_preview_view", "form_preview"),
+        ("<path:object_id>/dry-run/", "dry_run_view", "dry_run"),
+        ("<path:object_id>/compare/<path:other_id>/", "compare_view", "compare"),
+        ("<path:object_id>/publish/", "publish_view", "publish"),
+        ("<path:object_id>/new-version/", "new_version_view", "new_version"),
+        ("<path:object_id>/archive/", "archive_view", "archive"),
+    )
+
     # Actions ---------------------------------------------------------------------------------
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -140,24 +149,6 @@ class WorkflowLifecycleAdminMixin:
             self.message_user(request, success % {"list": ", ".join(done)}, messages.SUCCESS)
         for text in refused:
             self.message_user(request, text, messages.ERROR)
-
-    # URLs ------------------------------------------------------------------------------------
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        view = self.admin_site.admin_view
-        return [
-            path("form-preview/", view(self.form_preview_view), name="{}_{}_form_preview".format(*info)),
-            path("<path:object_id>/dry-run/", view(self.dry_run_view), name="{}_{}_dry_run".format(*info)),
-            path(
-                "<path:object_id>/compare/<path:other_id>/",
-                view(self.compare_view),
-                name="{}_{}_compare".format(*info),
-            ),
-            path("<path:object_id>/publish/", view(self.publish_view), name="{}_{}_publish".format(*info)),
-            path("<path:object_id>/new-version/", view(self.new_version_view), name="{}_{}_new_version".format(*info)),
-            path("<path:object_id>/archive/", view(self.archive_view), name="{}_{}_archive".format(*info)),
-            *super().get_urls(),
-        ]
 
     def lifecycle_url(self, name: str, *args) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)

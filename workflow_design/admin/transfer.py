@@ -18,7 +18,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
@@ -250,14 +250,10 @@ class BundleImportForm(forms.Form):
 class WorkflowBundleAdminMixin:
     """Bundle export (object page and changelist action) and bundle import with a preview."""
 
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        view = self.admin_site.admin_view
-        return [
-            path("bundle-import/", view(self.bundle_import_view), name="{}_{}_bundle_import".format(*info)),
-            path("<path:object_id>/bundle/", view(self.bundle_export_view), name="{}_{}_bundle_export".format(*info)),
-            *super().get_urls(),
-        ]
+    extra_pages = (
+        ("bundle-import/", "bundle_import_view", "bundle_import"),
+        ("<path:object_id>/bundle/", "bundle_export_view", "bundle_export"),
+    )
 
     def _may_export(self, request) -> bool:
         return workflow_policy.user_has_permission(request.user, Action.EXPORT)

@@ -1,15 +1,23 @@
-"""The extra pages of the design admins, declared once: each wrapped by `admin_site.admin_view`
-(login, staff, CSRF) and named `<app>_<model>_<name>` like the admin's own."""
+"""The extra pages of the design admins, declared once.
+
+A mixin lists its pages in `extra_pages` as `(route, view method name, url name)`;
+`ExtraPagesAdmin` gathers them from every class of the admin and puts them before the admin's
+own URLs (whose `<path:object_id>/` would catch them otherwise), each wrapped by
+`admin_site.admin_view` (login, staff, CSRF) and named `<app>_<model>_<name>` like the admin's own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.urls import URLPattern, path
+from django.urls import path
 
 
-def admin_routes(model_admin, *routes: tuple[str, Callable, str]) -> list[URLPattern]:
-    """`(route, view, name)` triples as the admin's URL patterns."""
-    app_label, model_name = model_admin.opts.app_label, model_admin.opts.model_name
-    wrap = model_admin.admin_site.admin_view
-    return [path(route, wrap(view), name=f"{app_label}_{model_name}_{name}") for route, view, name in routes]
+class ExtraPagesAdmin:
+    def get_urls(self):
+        pages = [page for cls in type(self).__mro__ for page in vars(cls).get("extra_pages", ())]
+        app_label, model_name = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        own = [
+            path(route, wrap(getattr(self, view)), name=f"{app_label}_{model_name}_{name}")
+            for route, view, name in pages
+        ]
+        return [*own, *super().get_urls()]

@@ -8,7 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,7 @@ from workflow_design.admin.lifecycle import WorkflowLifecycleAdminMixin
 from workflow_design.admin.live_checks import LiveCheckAdminMixin, designer_words_json
 from workflow_design.admin.scoping import DesignModelAdmin
 from workflow_design.admin.transfer import WorkflowTransferAdminMixin
+from workflow_design.admin.urls import ExtraPagesAdmin
 from workflow_design.fast.admin_request_memo import once
 from workflow_design.fast.designer_rows import DesignerInlineAdminFormSet
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition
@@ -40,8 +41,14 @@ class WorkflowDefinitionAdmin(
     WorkflowBpmnAdminMixin,
     WorkflowTransferAdminMixin,
     DesignerAdminMixin,
+    ExtraPagesAdmin,
     DesignModelAdmin,
 ):
+    extra_pages = (
+        ("live-check/", "live_check_view", "live_check_new"),
+        ("<path:object_id>/live-check/", "live_check_view", "live_check"),
+        ("<path:object_id>/diagram.svg", "diagram_view", "diagram"),
+    )
     form = WorkflowDefinitionForm
     change_form_template = "admin/workflow_design/workflowdefinition/change_form.html"
     inlines = (TaskInline, TransitionInline)
@@ -76,27 +83,6 @@ class WorkflowDefinitionAdmin(
             .get_queryset(request)
             .annotate(task_total=count(TaskDefinition), transition_total=count(WorkflowTransition))
         )
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "live-check/",
-                self.admin_site.admin_view(self.live_check_view),
-                name="{}_{}_live_check_new".format(*info),
-            ),
-            path(
-                "<path:object_id>/live-check/",
-                self.admin_site.admin_view(self.live_check_view),
-                name="{}_{}_live_check".format(*info),
-            ),
-            path(
-                "<path:object_id>/diagram.svg",
-                self.admin_site.admin_view(self.diagram_view),
-                name="{}_{}_diagram".format(*info),
-            ),
-            *super().get_urls(),
-        ]
 
     # The rows ----------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from workflow_design.api.fields import (
     optional_slug_field,
 )
 from workflow_design.fast.api_rows import RowListSerializer
+from workflow_design.files.bundles import TASK_KEYS, TICKET_KEYS, WORKFLOW_KEYS
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 from workflow_design.policy import Action, task_policy, workflow_policy
 from workflow_design.rules.json_schema_fields import field_list_as_json_schema
@@ -112,12 +113,7 @@ class WorkflowSerializer(VersionedDefinitionSerializer):
         fields = [
             "id",
             "company",
-            "title",
-            "slug",
-            "description",
-            "ext_ref",
-            "fields",
-            "display_layout",
+            *WORKFLOW_KEYS,
             *VERSION_FIELDS,
             "fields_json_schema",
             "expected_revision",
@@ -144,14 +140,7 @@ class TaskSerializer(DefinitionSerializer):
             "id",
             "company",
             "workflow",
-            "title",
-            "slug",
-            "description",
-            "task_type",
-            "position",
-            "assignee_role",
-            "input_schema",
-            "output_schema",
+            *TASK_KEYS,
             *TASK_VERSION_FIELDS,
             "input_json_schema",
             "output_json_schema",
@@ -286,14 +275,7 @@ class TicketSerializer(VersionedDefinitionSerializer):
             "id",
             "company",
             "workflow",
-            "title",
-            "slug",
-            "description",
-            "ext_ref",
-            "fields",
-            "company_role_access",
-            "edit_layout",
-            "display_layout",
+            *TICKET_KEYS,
             *VERSION_FIELDS,
             "json_schema",
             "expected_revision",

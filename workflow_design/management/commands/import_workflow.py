@@ -45,8 +45,14 @@ class Command(BaseCommand):
         process=None,
         **options,
     ):
-        target = company_by_slug(company)
         actor = acting_user(user)
+        # The same for both kinds of file: the service's own options.
+        options = {
+            "dry_run": dry_run,
+            "as_new_version": as_new_version,
+            "create_missing_roles": create_missing_roles,
+            "company": company_by_slug(company),
+        }
         try:
             if file == "-":
                 raw = limits.read_limited(sys.stdin.buffer)
@@ -58,12 +64,15 @@ class Command(BaseCommand):
                 with path.open("rb") as stream:
                     raw = limits.read_limited(stream)
             if file.lower().endswith((".bpmn", ".zip")) or raw.lstrip()[:1] == b"<" or raw[:2] == b"PK":
-                return self.import_bpmn(raw, target, actor, dry_run, as_new_version, create_missing_roles, process)
+                return self.import_bpmn(
+                    self.run_import(bpmn_import, user=actor, source=raw, process_id=process, **options)
+                )
             document = read_bundle(raw)
         except UploadRefused as exc:
             raise CommandError(str(exc))
 
-        self.stderr.write(f"Read {len(raw)} bytes; {'checking' if dry_run else 'importing'} into {target.slug}…")
+        into = options["company"].slug
+        self.stderr.write(f"Read {len(raw)} bytes; {'checking' if dry_run else 'importing'} into {into}…")
         last: dict[str, int] = {}
 
         def progress(part: str, done: int, total: int) -> None:
@@ -73,19 +82,7 @@ class Command(BaseCommand):
                 last[part] = done
                 self.stderr.write(f"  {part}: {done}/{total}")
 
-        try:
-            with audit_channel(AuditChannel.COMMAND):
-                result = bundle_import(
-                    user=actor,
-                    document=document,
-                    dry_run=dry_run,
-                    as_new_version=as_new_version,
-                    create_missing_roles=create_missing_roles,
-                    company=target,
-                    progress=progress,
-                )
-        except (PermissionDenied, ValidationError) as exc:
-            raise refusal(exc)
+        result = self.run_import(bundle_import, user=actor, document=document, progress=progress, **options)
 
         for clash in result.clashes:
             self.stdout.write(f"exists: {clash['kind']} {clash['slug']} (latest version {clash['latest_version']})")
@@ -105,20 +102,16 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported {summary} (draft)."))
 
-    def import_bpmn(self, raw, target, actor, dry_run, as_new_version, create_missing_roles, process) -> None:
+    def run_import(self, service, **kwargs):
+        """The import service, its changes recorded as made on the command line."""
         try:
             with audit_channel(AuditChannel.COMMAND):
-                result = bpmn_import(
-                    user=actor,
-                    source=raw,
-                    dry_run=dry_run,
-                    as_new_version=as_new_version,
-                    create_missing_roles=create_missing_roles,
-                    company=target,
-                    process_id=process,
-                )
+                return service(**kwargs)
         except (PermissionDenied, ValidationError) as exc:
             raise refusal(exc)
+
+    def import_bpmn(self, result) -> None:
+        """Report a BPMN import: what became of each element that was not kept as it is."""
         for entry in result.processes:
             for line in entry.process.report:
                 if line.outcome != "kept":
@@ -132,7 +125,7 @@ class Command(BaseCommand):
         made = ", ".join(
             f"{p.imported.workflow_slug} ({len(p.imported.created_tasks)} tasks)" for p in result.processes
         )
-        if dry_run:
+        if result.dry_run:
             self.stdout.write(f"Dry run, nothing saved. Would create {made}.")
         else:
             self.stdout.write(self.style.SUCCESS(f"Imported {made} (drafts)."))

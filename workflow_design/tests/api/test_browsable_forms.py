@@ -92,28 +92,35 @@ FORMS = {
 }
 
 
-@pytest.mark.parametrize("kind", list(FORMS))
-def test_browsable_raw_form_posts_as_offered(api, workflow, kind):
+def create_form_page(api, workflow, kind):
+    """The list address, model and typed-in values of one create form, and the HTML page that
+    offers it (with a task named "first" for a transition to point at)."""
     TaskFactory(workflow=workflow, slug="first")
     address, model, typed = FORMS[kind]
-    page = api.get(address(workflow), HTTP_ACCEPT="text/html").content.decode()
+    url = address(workflow)
+    return url, model, typed(workflow), api.get(url, HTTP_ACCEPT="text/html").content.decode()
+
+
+def post_created(api, url, model, data, form_format):
+    """Post the form; it must answer 201 and store the row it names."""
+    response = api.post(url, data, format=form_format)
+    assert response.status_code == 201, response.json()
+    return model.objects.get(pk=response.json()["id"])
+
+
+@pytest.mark.parametrize("kind", list(FORMS))
+def test_browsable_raw_form_posts_as_offered(api, workflow, kind):
+    url, model, typed, page = create_form_page(api, workflow, kind)
     offered = raw_form_content(page)
     assert [offered[name] for name in LIST_FIELDS if name in offered] == [[] for name in LIST_FIELDS if name in offered]
-    response = api.post(address(workflow), {**offered, **typed(workflow)}, format="json")
-    assert response.status_code == 201, response.json()
-    assert model.objects.filter(pk=response.json()["id"]).exists()
+    post_created(api, url, model, {**offered, **typed}, "json")
 
 
 @pytest.mark.parametrize("kind", list(FORMS))
 def test_browsable_html_form_posts_as_offered(api, workflow, kind):
-    TaskFactory(workflow=workflow, slug="first")
-    address, model, typed = FORMS[kind]
-    page = api.get(address(workflow), HTTP_ACCEPT="text/html").content.decode()
+    url, model, typed, page = create_form_page(api, workflow, kind)
     offered = html_form_values(page)
-    data = {**offered, **{name: str(value) for name, value in typed(workflow).items()}}
-    response = api.post(address(workflow), data, format="multipart")
-    assert response.status_code == 201, response.json()
-    row = model.objects.get(pk=response.json()["id"])
+    row = post_created(api, url, model, {**offered, **{name: str(value) for name, value in typed.items()}}, "multipart")
     for name in LIST_FIELDS:
         if name in offered:
             assert getattr(row, name) == []

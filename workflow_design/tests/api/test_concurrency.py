@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
 from django.db import connection
 
+from ticketflower.testing.concurrency import run_at_once
 from ticketflower.testing.factories import CompanyFactory, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from users.serializers import tokens_for
 from workflow_design.tests.api.samples import TK, T, W
@@ -125,24 +125,6 @@ def _send(url: str, token: str, method: str, body: dict) -> tuple[int, dict]:
         return status, {"page": raw[:300].decode(errors="replace")}
 
 
-def at_once(*calls) -> list:
-    """Run the calls at the same moment, each in its own thread; the live server answers each
-    request in a thread of its own, with its own database connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait(timeout=10)
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 RACED = {"workflow": W, "ticket": TK, "task": T}
 
 
@@ -165,7 +147,7 @@ def test_simultaneous_patches_of_different_fields_both_survive(live_server, kind
     lost = []
     for round_ in range(RACE_ROUNDS):
         title, description = f"Title {round_}", f"Description {round_}"
-        statuses = at_once(
+        statuses = run_at_once(
             lambda: _send(url, token, "PATCH", {"title": title}),  # noqa: B023 - run within the round
             lambda: _send(url, token, "PATCH", {"description": description}),  # noqa: B023
         )
@@ -193,7 +175,7 @@ def test_simultaneous_creates_with_one_slug_refuse_the_second_at_the_slug(live_s
         body = {"title": f"Twin {round_}", "slug": f"twin-{round_}"}
         if kind == "ticket":
             body["workflow"] = workflow_row.pk
-        answers = at_once(lambda: _send(url, token, "POST", body), lambda: _send(url, token, "POST", body))  # noqa: B023
+        answers = run_at_once(lambda: _send(url, token, "POST", body), lambda: _send(url, token, "POST", body))  # noqa: B023
         assert sorted(status for status, _body in answers) == [201, 400], (round_, answers, connection.vendor)
         refused = next(data for status, data in answers if status == 400)
         assert list(refused) == ["slug"], refused

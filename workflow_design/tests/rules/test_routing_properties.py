@@ -90,26 +90,34 @@ def analyse(conditions, required):
     return result.verdicts[1]
 
 
+def checked_verdict(conditions, required):
+    """The analysis's verdict, after checking its sure claims (covered, the uncovered example, the
+    transitions it calls never true or dead) against every output; and the positions taken."""
+    verdict = analyse(conditions, required)
+    outcomes = [taken(conditions, output) for output in every_output(required)]
+    if verdict.covered:
+        assert None not in outcomes
+    if verdict.uncovered is not None:
+        assert taken(conditions, verdict.uncovered["output"]) is None
+    for position, item in enumerate(verdict.transitions):
+        if item.never_true or item.dead_by is not None:
+            assert position not in outcomes, (conditions[position], item)
+    return verdict, set(outcomes)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     conditions=st.lists(st.one_of(CONDITIONS, st.just("")), min_size=1, max_size=3),
     required=st.tuples(st.booleans(), st.booleans(), st.booleans()),
 )
 def test_routing_verdicts_match_brute_force(conditions, required):
-    verdict = analyse(conditions, required)
-    outcomes = {tuple(sorted(o.items())): taken(conditions, o) for o in every_output(required)}
-    if verdict.covered:
-        assert None not in outcomes.values()
-    if verdict.uncovered is not None:
-        assert taken(conditions, verdict.uncovered["output"]) is None
+    verdict, taken_positions = checked_verdict(conditions, required)
     assert verdict.covered or verdict.uncovered is not None  # every condition here is in the subset
     for position, item in enumerate(verdict.transitions):
-        can_take = position in outcomes.values()
-        if item.never_true or item.dead_by is not None:
-            assert not can_take, (conditions[position], item)
-        elif "output.x" not in " ".join(conditions[: position + 1]):
+        reachable = not item.never_true and item.dead_by is None
+        if reachable and "output.x" not in " ".join(conditions[: position + 1]):
             # The numbers tried are a sample of the field's values; the others are tried in full.
-            assert can_take, (conditions[position], item)
+            assert position in taken_positions, (conditions[position], item)
         if item.counterexample is not None:
             example = item.counterexample["output"]
             assert evaluate_condition(conditions[position], ticket={}, workflow={}, output=example) is True
@@ -144,12 +152,4 @@ WIDE_ATOMS = st.sampled_from(
     required=st.tuples(st.booleans(), st.booleans(), st.booleans()),
 )
 def test_routing_wider_conditions_never_give_a_false_verdict(conditions, required):
-    verdict = analyse(conditions, required)
-    outcomes = {tuple(sorted(o.items())): taken(conditions, o) for o in every_output(required)}
-    if verdict.covered:
-        assert None not in outcomes.values()
-    if verdict.uncovered is not None:
-        assert taken(conditions, verdict.uncovered["output"]) is None
-    for position, item in enumerate(verdict.transitions):
-        if item.never_true or item.dead_by is not None:
-            assert position not in outcomes.values(), (conditions[position], item)
+    checked_verdict(conditions, required)

@@ -1,12 +1,12 @@
 """Races between creators: simultaneous imports and new versions leave one result, never two."""
 
 import json
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, close_old_connections, connection
+from django.db import IntegrityError
 
+from ticketflower.testing.concurrency import run_at_once
 from ticketflower.testing.factories import CompanyFactory, TicketFactory, UserFactory, WorkflowFactory, simple_workflow
 from workflow_design.files.bundles import bundle_export
 from workflow_design.models import TicketDefinition, WorkflowDefinition
@@ -17,29 +17,6 @@ from workflow_design.services.lifecycle import workflow_new_version, workflow_pu
 from workflow_design.services.rows import RowErrors
 
 
-def run_together(*calls):
-    """Start the calls at the same moment in their own threads (and connections)."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        close_old_connections()
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", call())
-        except ValidationError as exc:
-            outcomes[index] = ("refused", exc)
-        finally:
-            connection.close()  # each thread's own connection; left open it blocks teardown
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_same_bundle_imported_twice_at_once_creates_one_workflow():
     source = CompanyFactory(slug="source-co")
@@ -48,12 +25,13 @@ def test_same_bundle_imported_twice_at_once_creates_one_workflow():
     importer_1 = UserFactory(company=target, email="one@target.example", creator=True)
     importer_2 = UserFactory(company=target, email="two@target.example", creator=True)
 
-    outcomes = run_together(
+    outcomes = run_at_once(
         lambda: bundle_import(user=importer_1, document=document, dry_run=False),
         lambda: bundle_import(user=importer_2, document=document, dry_run=False),
+        refusal=ValidationError,
     )
 
-    results = [value for kind, value in outcomes if kind == "ok"]
+    results = [outcome for outcome in outcomes if not isinstance(outcome, ValidationError)]
     assert sorted(result.ok for result in results) == [False, True]
     refused = next(result for result in results if not result.ok)
     assert refused.errors and refused.errors[0]["message"]
@@ -69,12 +47,15 @@ def test_two_new_versions_at_once_make_one_draft():
     workflow = simple_workflow(company, tasks=2, user=creator)
     workflow_publish(workflow=workflow, user=creator)
 
-    outcomes = run_together(
+    outcomes = run_at_once(
         lambda: workflow_new_version(workflow=WorkflowDefinition.objects.get(pk=workflow.pk), user=creator),
         lambda: workflow_new_version(workflow=WorkflowDefinition.objects.get(pk=workflow.pk), user=creator),
+        refusal=ValidationError,
     )
 
-    assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
+    made = [outcome for outcome in outcomes if isinstance(outcome, WorkflowDefinition)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, ValidationError)]
+    assert (len(made), len(refused)) == (1, 1), outcomes
     drafts = WorkflowDefinition.objects.filter(company=company, slug=workflow.slug, status="draft")
     assert list(drafts.values_list("version", flat=True)) == [2]
     assert drafts.get().tasks.count() == 2
@@ -92,20 +73,20 @@ def _clash(row, make):
 
 
 @pytest.mark.django_db
-def test_clash_at_the_write_is_the_slug_error_of_a_workflow():
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        (1, "This company already has this version of a workflow with this slug."),
+        (2, "This workflow already has a draft version; edit that one."),
+    ],
+    ids=["same-version", "second-draft"],
+)
+def test_clash_at_the_write_is_the_slug_error_of_a_workflow(version, expected):
     company = CompanyFactory(slug="clash-co")
-    row = WorkflowDefinition(company=company, slug="twin", title="Twin", version=1)
+    row = WorkflowDefinition(company=company, slug="twin", title="Twin", version=version)
     message = _clash(row, lambda: WorkflowFactory(company=company, slug="twin", version=1))
-    assert message == {"slug": ["This company already has this version of a workflow with this slug."]}
+    assert message == {"slug": [expected]}
     assert WorkflowDefinition.objects.filter(slug="twin").count() == 1
-
-
-@pytest.mark.django_db
-def test_clash_of_a_second_draft_at_the_write_is_the_slug_error():
-    company = CompanyFactory(slug="clash-co")
-    row = WorkflowDefinition(company=company, slug="twin", title="Twin", version=2)
-    message = _clash(row, lambda: WorkflowFactory(company=company, slug="twin", version=1))
-    assert message == {"slug": ["This workflow already has a draft version; edit that one."]}
 
 
 @pytest.mark.django_db
