@@ -32,11 +32,11 @@ from workflow_design.api.fields import (
     expected_revision_field,
     optional_slug_field,
 )
+from workflow_design.fast.api_json_schemas import json_schema_of
 from workflow_design.fast.api_rows import RowListSerializer
 from workflow_design.files.bundles import TASK_KEYS, TICKET_KEYS, WORKFLOW_KEYS
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 from workflow_design.policy import Action, task_policy, workflow_policy
-from workflow_design.rules.json_schema_fields import field_list_as_json_schema
 
 
 def _workflows_to_change(user):
@@ -53,7 +53,7 @@ def _tasks_visible(user):
 
 def _json_schema(fields, title: str) -> dict[str, Any] | None:
     try:
-        return field_list_as_json_schema(fields, title=title)
+        return json_schema_of(fields, title)
     except (KeyError, TypeError, AttributeError):  # a stored list that no longer validates
         return None
 

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from mcp_server.djangomcp import django_request_ctx
 
+from users.models import Company
 from workflow_design.files.bundle_reader import read_bundle
 from workflow_design.files.bundle_schema import bundle_json_schema
 from workflow_design.files.bundles import bundle_export
@@ -57,13 +58,30 @@ def get_workflow(workflow_id: int) -> dict[str, Any]:
     return bundle_export(workflow=_workflow(workflow_id, Action.EXPORT))
 
 
-def validate_bundle(bundle: dict[str, Any], create_missing_roles: bool = False) -> dict[str, Any]:
+def _company_of_new(company: str | None) -> Company | None:
+    """The company a platform superuser names by slug; anyone else's choice is their own company
+    (the policy decides, as for the API's `company`), so a slug is not even looked up for them."""
+    user = _user()
+    if not company or not user.is_superuser:
+        return None
+    found = Company.objects.filter(slug=company).first()
+    if found is None:
+        raise ValueError(_("No company %(slug)s.") % {"slug": company})
+    return found
+
+
+def validate_bundle(
+    bundle: dict[str, Any], create_missing_roles: bool = False, company: str | None = None
+) -> dict[str, Any]:
     """Everything an import of the bundle and the linter would say, at once; nothing is saved.
 
     Each finding has a level, a stable code, a message, a JSON Pointer into the bundle, a hint and,
-    when the fix is mechanical, a JSON Patch (RFC 6902) to apply."""
+    when the fix is mechanical, a JSON Patch (RFC 6902) to apply. `company` (a slug) is for
+    platform superusers; anyone else validates for their own company."""
     document = read_bundle(bundle)
-    return bundle_validate(user=_user(), document=document, create_missing_roles=create_missing_roles).as_dict()
+    target = _company_of_new(company)
+    options = {"create_missing_roles": create_missing_roles, "company": target}
+    return bundle_validate(user=_user(), document=document, **options).as_dict()
 
 
 def lint_stored_workflow(workflow_id: int) -> dict[str, Any]:
@@ -93,12 +111,14 @@ def dry_run(
 
 
 def import_bundle_as_draft(
-    bundle: dict[str, Any], as_new_version: bool = False, create_missing_roles: bool = False
+    bundle: dict[str, Any], as_new_version: bool = False, create_missing_roles: bool = False, company: str | None = None
 ) -> dict[str, Any]:
     """Import a bundle into your company as a draft workflow (never published: a person publishes).
 
-    All or nothing; the answer lists what was created, or the errors with their pointers."""
+    All or nothing; the answer lists what was created, or the errors with their pointers.
+    `company` (a slug) is for platform superusers, and required from one without a company."""
     document = read_bundle(bundle)
+    target = _company_of_new(company)
     with audit_channel(AuditChannel.MCP):
         result = bundle_import(
             user=_user(),
@@ -106,6 +126,7 @@ def import_bundle_as_draft(
             dry_run=False,
             as_new_version=as_new_version,
             create_missing_roles=create_missing_roles,
+            company=target,
         )
     return result.as_dict()
 

@@ -166,3 +166,41 @@ def test_mcp_refuses_a_call_larger_than_a_bundle_file(live_server, creator_a, se
     )
     assert response.status_code == 400
     assert "files up to 2 KB" in response.text
+
+
+def _small_bundle(slug: str) -> dict:
+    return {
+        "format": "ticketflower.workflow-bundle",
+        "format_version": 1,
+        "workflow": {"slug": slug, "title": slug.title()},
+        "tasks": [{"slug": "check", "title": "Check"}],
+        "transitions": [
+            {"slug": "in", "from_task": None, "to_task": "check", "priority": 1},
+            {"slug": "out", "from_task": "check", "to_task": None, "priority": 1},
+        ],
+    }
+
+
+def test_mcp_superuser_imports_into_the_company_named_and_others_into_their_own(
+    live_server, superuser, creator_a, company_a, company_b
+):
+    # A platform superuser (no company of its own) names the company by slug
+    imported = _call(
+        live_server, superuser, "import_bundle_as_draft", bundle=_small_bundle("for-beta"), company=company_b.slug
+    )
+    assert imported["saved"] is True, imported
+    assert WorkflowDefinition.objects.get(slug="for-beta").company == company_b
+
+    # A company's creator naming another company still imports into their own
+    imported = _call(
+        live_server, creator_a, "import_bundle_as_draft", bundle=_small_bundle("for-alpha"), company=company_b.slug
+    )
+    assert imported["saved"] is True, imported
+    assert WorkflowDefinition.objects.get(slug="for-alpha").company == company_a
+
+    # A superuser naming no company, or one that does not exist, is refused and nothing is saved
+    refused = _call(live_server, superuser, "import_bundle_as_draft", bundle=_small_bundle("nowhere"), company="nope")
+    assert "No company nope" in refused["error"]
+    refused = _call(live_server, superuser, "import_bundle_as_draft", bundle=_small_bundle("nowhere"))
+    assert "Choose the company the new definition belongs to" in refused["error"]
+    assert not WorkflowDefinition.objects.filter(slug="nowhere").exists()
