@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ticketflower.text_hygiene import CleanText
 from ticketflower.timestamps import TimeStampedModel
 
 from . import roles
@@ -15,7 +16,7 @@ class CompanyManager(models.Manager["Company"]):
         return self.get(slug=slug)
 
 
-class Company(TimeStampedModel):
+class Company(CleanText, TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     creators_group = models.OneToOneField(
@@ -70,7 +71,7 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=email)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(CleanText, AbstractBaseUser, PermissionsMixin):
     """A person who logs in with their email address; there is no username."""
 
     email = models.EmailField(_("email address"), unique=True)
@@ -159,7 +160,7 @@ class CompanyRoleManager(models.Manager["CompanyRole"]):
         return self.get(company__slug=company_slug, slug=slug)
 
 
-class CompanyRole(TimeStampedModel):
+class CompanyRole(CleanText, TimeStampedModel):
     """A role inside one company (employee, it_support, manager…): ticket access and task assignment."""
 
     company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="roles")

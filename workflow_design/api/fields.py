@@ -14,12 +14,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from ticketflower import text_hygiene
 from users import access as user_access
 from users.models import Company
 from workflow_design.files import limits
 from workflow_design.files.limits import UploadRefused
 from workflow_design.models import TaskDefinition
-from workflow_design.rules import text_hygiene
 from workflow_design.rules.field_schemas import FIELD_TYPES
 from workflow_design.rules.json_schema_fields import FieldSchemaRefused, json_schema_to_field_list
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from ticketflower import text_hygiene
 from workflow_design.files import limits, uploads
 from workflow_design.files.bundles import NOT_AN_OBJECT
 from workflow_design.files.limits import UploadRefused
-from workflow_design.rules import text_hygiene
 
 
 def read_bundle(source: bytes | str | IO[bytes] | dict | list) -> dict[str, Any]:

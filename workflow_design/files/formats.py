@@ -16,8 +16,8 @@ from typing import Any
 import tablib
 from import_export.formats.base_formats import Format
 
+from ticketflower.text_hygiene import printable
 from workflow_design.files import uploads
-from workflow_design.rules.text_hygiene import printable
 
 # Columns that hold a JSON value: JSON text in CSV/XLSX cells, native JSON in JSON files.
 JSON_COLUMNS = frozenset(

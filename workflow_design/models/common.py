@@ -9,10 +9,10 @@ from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ticketflower.text_hygiene import CleanText
 from users.models import Company
 from workflow_design.models.choices import DefinitionStatus
 from workflow_design.models.slugs import SluggedDefinition, company_version_scope
-from workflow_design.rules import text_hygiene
 
 
 def _empty_list() -> list:
@@ -23,22 +23,6 @@ def _raise_collected(errors: dict[str, list[str]]) -> None:
     errors = {field: messages for field, messages in errors.items() if messages}
     if errors:
         raise ValidationError(errors)
-
-
-class CleanText:
-    """Text hygiene for every definition: each text and JSON field is checked by the one rule of
-    `rules.text_hygiene` when the row is validated, beside the fields' own validation."""
-
-    def clean_fields(self, exclude=None) -> None:
-        errors: dict = {}
-        try:
-            super().clean_fields(exclude=exclude)  # type: ignore[misc]
-        except ValidationError as exc:
-            errors = exc.update_error_dict(errors)
-        for name, problem in text_hygiene.field_problems(self, exclude or ()).items():  # type: ignore[arg-type]
-            errors.setdefault(name, []).append(ValidationError(problem, code="control_character"))
-        if errors:
-            raise ValidationError(errors)
 
 
 def definition_company_id(obj: models.Model) -> int | None:

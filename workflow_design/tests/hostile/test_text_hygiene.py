@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from ticketflower import text_hygiene
 from ticketflower.testing.factories import TaskFactory, TicketFactory, WorkflowFactory
 from workflow_design.models import TaskDefinition, WorkflowDefinition
-from workflow_design.rules import text_hygiene
 from workflow_design.services import task_create, ticket_create, transition_create, workflow_update
 
 

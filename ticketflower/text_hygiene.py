@@ -5,8 +5,9 @@ choices, layouts, references) may hold any character except control characters, 
 line feed and carriage return (browsers send a text area's line breaks as CR LF), and lone
 surrogates, which no database or file encoding can store. PostgreSQL refuses NUL outright, and a
 spreadsheet cannot hold the other C0 controls, so such text would fail later, far from where it
-was typed. The models apply the rule when they are validated (every service validates before it
-saves); the bundle reader applies it to a whole document so a refusal names the entry.
+was typed. The models apply the rule when they are validated (`CleanText`; every service
+validates before it saves), the companies', roles' and users' as the definitions'; the bundle
+reader applies it to a whole document so a refusal names the entry.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -86,3 +88,19 @@ def printable(text: str) -> str:
     """Text fit for a file format that cannot hold control characters (an XLSX cell): text stored
     before the rule gets the replacement character where it breaks it, instead of a failed export."""
     return _NOT_TEXT.sub(REPLACEMENT, text)
+
+
+class CleanText:
+    """Mixed into a model: each text and JSON field is checked by the rule when the row is
+    validated, beside the fields' own validation."""
+
+    def clean_fields(self, exclude=None) -> None:
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)  # type: ignore[misc]
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for name, problem in field_problems(self, exclude or ()).items():  # type: ignore[arg-type]
+            errors.setdefault(name, []).append(ValidationError(problem, code="control_character"))
+        if errors:
+            raise ValidationError(errors)
