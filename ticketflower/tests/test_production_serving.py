@@ -14,11 +14,10 @@ import pytest
 from django.db import connection
 
 from bench.load_two_processes import run_load
-from ticketflower.testing.concurrency import run_at_once
 from ticketflower.testing.factories import TEST_PASSWORD, CompanyFactory, UserFactory
 from workflow_design.models import WorkflowDefinition
 from workflow_design.rules.linting import lint_workflow
-from workflow_design.tests.api.test_concurrency import RACE_ROUNDS, RACED, RACER, _send, race_world
+from workflow_design.tests.api.test_concurrency import RACE_ROUNDS, RACED, RACER, _send, patch_race, race_world
 
 ROOT = Path(__file__).resolve().parents[2]
 gunicorn = pytest.importorskip("gunicorn", reason="gunicorn serves production on Linux/macOS; not on Windows")
@@ -146,15 +145,5 @@ def test_two_processes_patching_different_fields_lose_nothing(two_app_processes,
     assert login[0] == 200, login
     token = login[1]["access"]
     first, second = (f"{url}{RACED[kind]}{row.pk}/" for url in two_app_processes)
-    lost = []
-    for round_ in range(RACE_ROUNDS):
-        title, description = f"Title {round_}", f"Description {round_}"
-        statuses = run_at_once(
-            lambda: _send(first, token, "PATCH", {"title": title}),  # noqa: B023 - run within the round
-            lambda: _send(second, token, "PATCH", {"description": description}),  # noqa: B023
-        )
-        assert [status for status, _body in statuses] == [200, 200], (round_, statuses)
-        row.refresh_from_db()
-        if (row.title, row.description) != (title, description):
-            lost.append((round_, row.title, row.description))
+    lost = patch_race(row, token, first, second)
     assert lost == [], f"{len(lost)} of {RACE_ROUNDS} rounds lost a change on {connection.vendor}: {lost[:3]}"
