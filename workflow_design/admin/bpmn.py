@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from workflow_design.files import limits
-from workflow_design.files.bpmn import bpmn_export
+from workflow_design.files.bpmn import bpmn_export, bpmn_filename
 from workflow_design.files.limits import UploadRefused
 from workflow_design.policy import Action, workflow_policy
 from workflow_design.services.bpmn_import import bpmn_import
@@ -86,7 +86,7 @@ class WorkflowBpmnAdminMixin:
         # The bundle export's check and lookup: the policy's exportable workflows, else 404.
         workflow = self.exportable_workflow(request, object_id)
         response = HttpResponse(bpmn_export(workflow=workflow), content_type="application/xml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{workflow.slug}-v{workflow.version}.bpmn"'
+        response["Content-Disposition"] = f'attachment; filename="{bpmn_filename(workflow)}"'
         return response
 
     def bpmn_import_view(self, request):

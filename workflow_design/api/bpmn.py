@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from ticketflower.api_errors import ERROR_401, ERROR_403, ERROR_404
 from ticketflower.renderers import FastJSONRenderer
 from workflow_design.files import limits
-from workflow_design.files.bpmn import bpmn_export
+from workflow_design.files.bpmn import bpmn_export, bpmn_filename
 from workflow_design.files.limits import UploadRefused
 from workflow_design.policy import Action
 from workflow_design.services.bpmn_import import bpmn_import
@@ -129,5 +129,5 @@ class BpmnActions:
     def bpmn(self, request, pk=None, **kwargs):
         workflow = self.get_object()
         response = HttpResponse(bpmn_export(workflow=workflow), content_type=f"{BPMN_MEDIA_TYPE}; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{workflow.slug}-v{workflow.version}.bpmn"'
+        response["Content-Disposition"] = f'attachment; filename="{bpmn_filename(workflow)}"'
         return response

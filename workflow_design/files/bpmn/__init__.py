@@ -15,7 +15,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from workflow_design.files import limits
-from workflow_design.files.bpmn.exporting import bpmn_export
+from workflow_design.files.bpmn.exporting import bpmn_export, bpmn_filename
 from workflow_design.files.bpmn.importing import ProcessReader
 from workflow_design.files.bpmn.report import DROPPED, TRANSLATED, ProcessImport, ReportEntry
 from workflow_design.files.bpmn.xml_reader import BPMN, ZEEBE, local_name, q, read_bpmn_xml
@@ -126,4 +126,4 @@ def _outside_processes(root, processes, chosen) -> list[ReportEntry]:
     return entries
 
 
-__all__ = ["ProcessImport", "ReportEntry", "UploadRefused", "bpmn_export", "bpmn_read"]
+__all__ = ["ProcessImport", "ReportEntry", "UploadRefused", "bpmn_export", "bpmn_filename", "bpmn_read"]

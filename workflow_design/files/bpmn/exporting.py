@@ -19,6 +19,7 @@ from workflow_design.files.bundles import bundle_export
 from workflow_design.rules.diagram import END, START, workflow_layout
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# The prefixes modelers write (ElementTree otherwise invents ns0, ns1…), registered once on import.
 for _prefix, _namespace in {
     "bpmn": BPMN,
     "bpmndi": BPMNDI,
@@ -179,6 +180,10 @@ class _Writer:
                 default = flow_id
         if default is not None:
             element.set("default", default)
+
+
+def bpmn_filename(workflow) -> str:
+    return f"{workflow.slug}-v{workflow.version}.bpmn"
 
 
 def bpmn_export(*, workflow) -> bytes:

@@ -41,6 +41,7 @@ from workflow_design.files.bpmn.xml_reader import (
     q,
 )
 from workflow_design.files.bundles import BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION
+from workflow_design.models.slugs import free_slug
 
 PERSON_TASKS = {"userTask", "manualTask", "task"}
 OTHER_ACTIVITIES = {"serviceTask", "scriptTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity"}
@@ -73,13 +74,10 @@ def _extension(element: ET.Element, name: str) -> Any:
 
 
 def _unique(base: str, taken: set[str], limit: int = 80) -> str:
-    base = (base or "item")[:limit]
-    candidate, n = base, 2
-    while candidate in taken:
-        suffix = f"-{n}"
-        candidate, n = base[: limit - len(suffix)] + suffix, n + 1
-    taken.add(candidate)
-    return candidate
+    """The models' `free_slug` among the slugs this file already gave; the one chosen is taken."""
+    slug = free_slug(base or "item", taken, max_length=limit)
+    taken.add(slug)
+    return slug
 
 
 def _slug_for(raw_id: str, name: str, taken: set[str]) -> str:
