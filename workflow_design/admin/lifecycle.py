@@ -54,6 +54,11 @@ class Step:
     done_list: str  # after the changelist action, on the workflows it went through for
     action_description: str
 
+    @property
+    def route(self) -> str:
+        """The last part of the address of its confirmation page: `<id>/new-version/`."""
+        return self.name.replace("_", "-")
+
 
 STEPS = {
     step.name: step
@@ -120,9 +125,8 @@ class WorkflowLifecycleAdminMixin:
         ("form-preview/", "form_preview_view", "form_preview"),
         ("<path:object_id>/dry-run/", "dry_run_view", "dry_run"),
         ("<path:object_id>/compare/<path:other_id>/", "compare_view", "compare"),
-        ("<path:object_id>/publish/", "publish_view", "publish"),
-        ("<path:object_id>/new-version/", "new_version_view", "new_version"),
-        ("<path:object_id>/archive/", "archive_view", "archive"),
+        # Each step's confirmation page, named as the step, shown by its `<step>_view`.
+        *((f"<path:object_id>/{step.route}/", f"{step.name}_view", step.name) for step in STEPS.values()),
     )
 
     # Actions ---------------------------------------------------------------------------------
@@ -189,14 +193,14 @@ class WorkflowLifecycleAdminMixin:
     def lifecycle_links(self, request, obj: WorkflowDefinition) -> dict:
         """Which lifecycle steps the change page offers for this workflow, with their URLs."""
         links = {"dry_run": self.lifecycle_url("dry_run", obj.pk)}
-        steps = {
-            "publish": (obj.status == DefinitionStatus.DRAFT, Action.PUBLISH),
-            "new_version": (obj.status != DefinitionStatus.DRAFT, Action.NEW_VERSION),
-            "archive": (obj.status == DefinitionStatus.PUBLISHED, Action.ARCHIVE),
+        in_state = {
+            "publish": obj.status == DefinitionStatus.DRAFT,
+            "new_version": obj.status != DefinitionStatus.DRAFT,
+            "archive": obj.status == DefinitionStatus.PUBLISHED,
         }
-        for step, (in_state, action) in steps.items():
-            if in_state and policy_allows(request, workflow_policy, action, obj):
-                links[step] = self.lifecycle_url(step, obj.pk)
+        for step in STEPS.values():
+            if in_state[step.name] and policy_allows(request, workflow_policy, step.action, obj):
+                links[step.name] = self.lifecycle_url(step.name, obj.pk)
         return links
 
     # Change page -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ exist".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,15 @@ VERSION_FIELDS = ["version", "status", "published_at", "revision", "created_by",
 TASK_VERSION_FIELDS = ["version", "status", "created_by", "created_at", "updated_at"]
 
 
+def _definition_fields(
+    *own: str, version_fields: Sequence[str] = VERSION_FIELDS, computed: Sequence[str] = ()
+) -> list[str]:
+    """A definition's fields in the order the API shows them: its id and company, its own (the keys
+    of its bundle entry), what the server keeps, what is computed from it, and the revision a
+    change expects."""
+    return ["id", "company", *own, *version_fields, *computed, "expected_revision"]
+
+
 # Each definition serializer's Meta extends `DefinitionSerializer.Meta`, which names
 # `RowListSerializer`, so lists (`many=True`) are written by it. (Not said in the docstring
 # below: drf-spectacular publishes it in the OpenAPI schema.)
@@ -110,14 +120,7 @@ class WorkflowSerializer(VersionedDefinitionSerializer):
 
     class Meta(VersionedDefinitionSerializer.Meta):
         model = WorkflowDefinition
-        fields = [
-            "id",
-            "company",
-            *WORKFLOW_KEYS,
-            *VERSION_FIELDS,
-            "fields_json_schema",
-            "expected_revision",
-        ]
+        fields = _definition_fields(*WORKFLOW_KEYS, computed=["fields_json_schema"])
 
 
 class TaskSerializer(DefinitionSerializer):
@@ -136,16 +139,12 @@ class TaskSerializer(DefinitionSerializer):
 
     class Meta(DefinitionSerializer.Meta):
         model = TaskDefinition
-        fields = [
-            "id",
-            "company",
+        fields = _definition_fields(
             "workflow",
             *TASK_KEYS,
-            *TASK_VERSION_FIELDS,
-            "input_json_schema",
-            "output_json_schema",
-            "expected_revision",
-        ]
+            version_fields=TASK_VERSION_FIELDS,
+            computed=["input_json_schema", "output_json_schema"],
+        )
         read_only_fields = ["company", *TASK_VERSION_FIELDS]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -271,15 +270,7 @@ class TicketSerializer(VersionedDefinitionSerializer):
 
     class Meta(VersionedDefinitionSerializer.Meta):
         model = TicketDefinition
-        fields = [
-            "id",
-            "company",
-            "workflow",
-            *TICKET_KEYS,
-            *VERSION_FIELDS,
-            "json_schema",
-            "expected_revision",
-        ]
+        fields = _definition_fields("workflow", *TICKET_KEYS, computed=["json_schema"])
 
 
 class WorkflowCreateSerializer(WorkflowSerializer):

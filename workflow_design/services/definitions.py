@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import models
+
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 from workflow_design.services.create import definitions_create
 from workflow_design.services.delete import definitions_delete
 from workflow_design.services.rows import RowErrors
 from workflow_design.services.update import definitions_update
+
+# A batch of one -----------------------------------------------------------------------------
 
 
 def _one(call, **kwargs):
@@ -20,30 +24,39 @@ def _one(call, **kwargs):
         raise exc.single() from None
 
 
+def _create_one(model: type[models.Model], *, user, data: dict[str, Any], **place: Any) -> Any:
+    """Create one row of `model`; `place` is where it goes: `company=`, or `workflow=` (with
+    `expected_revision=`)."""
+    (created,) = _one(definitions_create, user=user, model=model, rows=[data], **place)
+    return created
+
+
+def _update_one(model: type[models.Model], obj, *, user, data: dict[str, Any], expected_revision: int | None) -> Any:
+    changes = [(obj, data)]
+    (saved,) = _one(definitions_update, user=user, model=model, changes=changes, expected_revision=expected_revision)
+    return saved
+
+
+def _delete_one(model: type[models.Model], obj, *, user, expected_revision: int | None) -> None:
+    _one(definitions_delete, user=user, model=model, objects=[obj], expected_revision=expected_revision)
+
+
 # Workflows ----------------------------------------------------------------------------------
 
 
 def workflow_create(*, user, company, **data: Any) -> WorkflowDefinition:
-    return _one(definitions_create, user=user, model=WorkflowDefinition, rows=[data], company=company)[0]
+    return _create_one(WorkflowDefinition, user=user, data=data, company=company)
 
 
 def workflow_update(
     *, workflow: WorkflowDefinition, user, expected_revision: int | None = None, **data: Any
 ) -> WorkflowDefinition:
     """Change a draft workflow; `expected_revision` refuses the save if someone else saved first."""
-    return _one(
-        definitions_update,
-        user=user,
-        model=WorkflowDefinition,
-        changes=[(workflow, data)],
-        expected_revision=expected_revision,
-    )[0]
+    return _update_one(WorkflowDefinition, workflow, user=user, data=data, expected_revision=expected_revision)
 
 
 def workflow_delete(*, workflow: WorkflowDefinition, user, expected_revision: int | None = None) -> None:
-    _one(
-        definitions_delete, user=user, model=WorkflowDefinition, objects=[workflow], expected_revision=expected_revision
-    )
+    _delete_one(WorkflowDefinition, workflow, user=user, expected_revision=expected_revision)
 
 
 # Tasks --------------------------------------------------------------------------------------
@@ -52,24 +65,15 @@ def workflow_delete(*, workflow: WorkflowDefinition, user, expected_revision: in
 def task_create(
     *, user, workflow: WorkflowDefinition, expected_revision: int | None = None, **data: Any
 ) -> TaskDefinition:
-    return _one(
-        definitions_create,
-        user=user,
-        model=TaskDefinition,
-        rows=[data],
-        workflow=workflow,
-        expected_revision=expected_revision,
-    )[0]
+    return _create_one(TaskDefinition, user=user, data=data, workflow=workflow, expected_revision=expected_revision)
 
 
 def task_update(*, task: TaskDefinition, user, expected_revision: int | None = None, **data: Any) -> TaskDefinition:
-    return _one(
-        definitions_update, user=user, model=TaskDefinition, changes=[(task, data)], expected_revision=expected_revision
-    )[0]
+    return _update_one(TaskDefinition, task, user=user, data=data, expected_revision=expected_revision)
 
 
 def task_delete(*, task: TaskDefinition, user, expected_revision: int | None = None) -> None:
-    _one(definitions_delete, user=user, model=TaskDefinition, objects=[task], expected_revision=expected_revision)
+    _delete_one(TaskDefinition, task, user=user, expected_revision=expected_revision)
 
 
 def tasks_create_many(
@@ -88,36 +92,17 @@ def tasks_update_many(*, user, changes: Sequence[tuple[TaskDefinition, dict[str,
 def transition_create(
     *, user, workflow: WorkflowDefinition, expected_revision: int | None = None, **data: Any
 ) -> WorkflowTransition:
-    return _one(
-        definitions_create,
-        user=user,
-        model=WorkflowTransition,
-        rows=[data],
-        workflow=workflow,
-        expected_revision=expected_revision,
-    )[0]
+    return _create_one(WorkflowTransition, user=user, data=data, workflow=workflow, expected_revision=expected_revision)
 
 
 def transition_update(
     *, transition: WorkflowTransition, user, expected_revision: int | None = None, **data: Any
 ) -> WorkflowTransition:
-    return _one(
-        definitions_update,
-        user=user,
-        model=WorkflowTransition,
-        changes=[(transition, data)],
-        expected_revision=expected_revision,
-    )[0]
+    return _update_one(WorkflowTransition, transition, user=user, data=data, expected_revision=expected_revision)
 
 
 def transition_delete(*, transition: WorkflowTransition, user, expected_revision: int | None = None) -> None:
-    _one(
-        definitions_delete,
-        user=user,
-        model=WorkflowTransition,
-        objects=[transition],
-        expected_revision=expected_revision,
-    )
+    _delete_one(WorkflowTransition, transition, user=user, expected_revision=expected_revision)
 
 
 def transitions_create_many(
@@ -136,21 +121,15 @@ def transitions_update_many(
 
 
 def ticket_create(*, user, company, **data: Any) -> TicketDefinition:
-    return _one(definitions_create, user=user, model=TicketDefinition, rows=[data], company=company)[0]
+    return _create_one(TicketDefinition, user=user, data=data, company=company)
 
 
 def ticket_update(
     *, ticket: TicketDefinition, user, expected_revision: int | None = None, **data: Any
 ) -> TicketDefinition:
     """Change a draft ticket definition; `expected_revision` refuses it if someone saved first."""
-    return _one(
-        definitions_update,
-        user=user,
-        model=TicketDefinition,
-        changes=[(ticket, data)],
-        expected_revision=expected_revision,
-    )[0]
+    return _update_one(TicketDefinition, ticket, user=user, data=data, expected_revision=expected_revision)
 
 
 def ticket_delete(*, ticket: TicketDefinition, user, expected_revision: int | None = None) -> None:
-    _one(definitions_delete, user=user, model=TicketDefinition, objects=[ticket], expected_revision=expected_revision)
+    _delete_one(TicketDefinition, ticket, user=user, expected_revision=expected_revision)

@@ -11,6 +11,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from ticketflower.testing.bundles import one_task_bundle_from_schema
 from ticketflower.testing.factories import UserFactory, simple_workflow
 from users.serializers import tokens_for
 from workflow_design.models import AuditChannel, AuditEntry, DefinitionStatus, WorkflowDefinition
@@ -110,16 +111,9 @@ def test_mcp_isolation_matrix(live_server, creator_a, creator_b):
 
 def test_mcp_designs_validates_and_imports_a_draft(live_server, creator_a):
     schema = _call(live_server, creator_a, "bundle_schema")
-    bundle = {
-        "format": schema["properties"]["format"]["const"],
-        "format_version": schema["properties"]["format_version"]["const"],
-        "workflow": {"slug": "assistant-made", "title": "Made by an assistant"},
-        "tasks": [{"slug": "check", "title": "Check"}],
-        "transitions": [
-            {"slug": "in", "from_task": None, "to_task": "check", "priority": 1},
-            {"slug": "out", "from_task": "check", "to_task": None, "priority": 1},
-        ],
-    }
+    bundle = one_task_bundle_from_schema(
+        schema, slug="assistant-made", title="Made by an assistant", task_slug="check", task_title="Check", priority=1
+    )
     validation = _call(live_server, creator_a, "validate_bundle", bundle=bundle)
     assert validation["ok"] is True, validation["findings"]
     assert not WorkflowDefinition.objects.filter(slug="assistant-made").exists()

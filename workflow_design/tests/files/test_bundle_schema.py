@@ -12,6 +12,7 @@ from django.core.management import call_command
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
+from ticketflower.testing.bundles import one_task_bundle_from_schema
 from workflow_design.files import bundles
 from workflow_design.files.bundle_schema import DOC_PATH, bundle_json_schema, bundle_json_schema_text
 from workflow_design.models import WorkflowDefinition
@@ -100,16 +101,9 @@ def test_bundle_schema_served_without_login_equals_the_generated_schema(db):
 def test_bundle_written_against_the_schema_imports(creator_a):
     """A bundle written by hand from the schema alone (its required keys) imports."""
     schema = bundle_json_schema()
-    document = {
-        "format": schema["properties"]["format"]["const"],
-        "format_version": schema["properties"]["format_version"]["const"],
-        "workflow": {"slug": "by-hand", "title": "By hand"},
-        "tasks": [{"slug": "only", "title": "Only step"}],
-        "transitions": [
-            {"slug": "in", "from_task": None, "to_task": "only"},
-            {"slug": "out", "from_task": "only", "to_task": None},
-        ],
-    }
+    document = one_task_bundle_from_schema(
+        schema, slug="by-hand", title="By hand", task_slug="only", task_title="Only step"
+    )
     assert _problems(document) == []
     result = bundle_import(user=creator_a, document=document, dry_run=False)
     assert result.ok, result.errors
