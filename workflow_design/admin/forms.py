@@ -171,10 +171,11 @@ class TaskRefs:
 class TaskReferenceField(forms.CharField):
     """A task of this workflow, named by its slug; empty means start (from) or end (to)."""
 
-    def __init__(self, *, placeholder: str, **kwargs):
+    def __init__(self, *, placeholder: str, empty_label: str, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 80)
-        super().__init__(widget=TaskReferenceInput(placeholder=placeholder), **kwargs)
+        widget = TaskReferenceInput(placeholder=placeholder, empty_label=empty_label, label=kwargs.get("label", ""))
+        super().__init__(widget=widget, **kwargs)
         self.task_refs: TaskRefs | None = None
 
     def prepare_value(self, value):
@@ -214,11 +215,13 @@ class TransitionRowForm(SaveErrorsMixin, forms.ModelForm):
     from_task = TaskReferenceField(
         label=_("from task"),
         placeholder=_("start"),
+        empty_label=_("— start —"),
         help_text=_("Slug of a task of this workflow; empty = start (taken when a ticket is created)."),
     )
     to_task = TaskReferenceField(
         label=_("to task"),
         placeholder=_("end"),
+        empty_label=_("— end —"),
         help_text=_("Slug of a task of this workflow; empty = end of the workflow."),
     )
 
@@ -232,6 +235,7 @@ class TransitionRowForm(SaveErrorsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("from_task", "to_task"):
             self.fields[name].task_refs = self.task_refs
+            self.fields[name].widget.task_refs = self.task_refs
         self.fields["slug"].required = False
         self.fields["slug"].help_text = _("Leave empty to name it after its tasks.")
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.forms import BoundField
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,20 @@ class DesignerInlineFormSet(EmptyFormAnswersMixin, BaseInlineFormSet):
         return kwargs
 
 
+class TableCellBoundField(BoundField):
+    """A field written in a table cell, whose help text is in its column's header.
+
+    The header (read out with each of the column's cells) carries the help, so a cell names no
+    help element of its own; Django's default reference would name one the table does not have.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if attrs.get("aria-describedby") == f"{self.auto_id}_helptext":
+            del attrs["aria-describedby"]
+        return attrs
+
+
 class DesignerInline:
     """Inline rows follow their workflow: editable while it is a draft, read-only after."""
 
@@ -72,6 +87,7 @@ class DesignerInline:
         # The form class is made for this request: its fields may be replaced without
         # touching the shared declared fields.
         formset.form.base_fields = {name: translated_now(field) for name, field in formset.form.base_fields.items()}
+        formset.form.bound_field_class = TableCellBoundField
         # A 200-task page has some 5,000 row widgets: they are written in Python, not by
         # templates (the factory sets the formset's renderer, so it is replaced here).
         return type(formset.__name__, (formset,), {"row_errors": errors, "renderer": PYTHON_WIDGETS})
@@ -110,6 +126,7 @@ class TaskInline(ReadOnlyRowsAsTextMixin, DesignerInline, admin.TabularInline):
     prepopulated_fields = {"slug": ("title",)}
     show_change_link = True
     template = "admin/workflow_design/edit_inline/tabular.html"
+    row_height_estimate = 78  # pixels of a row at 1280 px, before the table is laid out
     verbose_name_plural = _("Tasks (in their designed order; output form = the fields the worker fills)")
 
     def get_queryset(self, request):
@@ -126,6 +143,7 @@ class TransitionInline(DesignerInline, admin.TabularInline):
     fk_name = "workflow"
     fields = ("from_task", "to_task", "priority", "condition", "slug")
     template = "admin/workflow_design/edit_inline/tabular.html"
+    row_height_estimate = 64  # pixels of a row at 1280 px, before the table is laid out
     verbose_name_plural = _("Transitions (by source task, then priority)")
 
     def get_queryset(self, request):

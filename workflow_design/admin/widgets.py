@@ -305,11 +305,43 @@ def value_check_attrs(schema: dict[str, Any]) -> dict[str, str]:
 
 
 class TaskReferenceInput(forms.TextInput):
-    """A task slug typed or picked from the page's list of this workflow's tasks."""
+    """A task slug typed or picked from the page's list of this workflow's tasks.
+
+    The input is followed by the list the page shows in its place (designer.js hides the input
+    and fills the list when it is opened). The list is written here holding the one task the
+    row names, by title, so a page of 600 transitions reads right as it arrives instead of
+    waiting for a script to make 1,200 lists.
+    """
 
     template_name = "django/forms/widgets/text.html"
 
-    def __init__(self, placeholder: str, attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, placeholder: str, empty_label: str = "", label: str = "", attrs: dict[str, Any] | None = None):
         # Sized by designer.css, not per-row attributes: a workflow page may hold 600 rows.
-        base = {"list": "wd-task-slugs", "placeholder": placeholder}
+        base = {"list": "wd-task-slugs", "placeholder": placeholder, "class": "wd-task-ref"}
         super().__init__(attrs={**base, **(attrs or {})})
+        self.empty_label = empty_label
+        self.label = label
+        # The tasks the row may name (forms.TaskRefs), set by the row's form.
+        self.task_refs = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, value, attrs, renderer) + self.html_after_input(value)
+
+    def html_after_input(self, value) -> str:
+        """The list shown for the input: the task `value` names, by its title."""
+        # The words are the same on every row: translated once per form (the rows of a
+        # workflow page share one).
+        words = self.__dict__.get("_picker_words")
+        if words is None:
+            empty = escape(self.empty_label)
+            words = self._picker_words = (
+                f'<select class="wd-task-pick" data-empty="{empty}" aria-label="{escape(self.label)}">',
+                f'<option value="" selected>{empty}</option></select>',
+            )
+        start, empty_option = words
+        slug = value.strip() if isinstance(value, str) else ""
+        if not slug:
+            return start + empty_option
+        task = self.task_refs.resolve(slug) if self.task_refs is not None else None
+        shown = (task.title or slug) if task is not None else f"{slug} ?"
+        return f'{start}<option value="{escape(slug)}" selected>{escape(shown)}</option></select>'

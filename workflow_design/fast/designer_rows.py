@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils.functional import Promise, cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from workflow_design.admin.widgets import SharedSchemaJSONFormWidget
@@ -207,6 +208,16 @@ class DesignerInlineAdminFormSet(helpers.InlineAdminFormSet):
         return wrapper
 
     @property
+    def placeholder_height(self) -> int:
+        """Pixels the table is taken to fill before it is first laid out (designer.css).
+
+        Near the real height, the page's scrollbar and a jump into the table land where the
+        rows will be; once laid out, the browser keeps the real height.
+        """
+        rows = self.formset.total_form_count() + 2  # the rows, the blank row and "Add another"
+        return 120 + rows * getattr(self.opts, "row_height_estimate", 60)
+
+    @property
     def media(self):
         # Every row has the same widgets: the formset's media stands for all, where the admin
         # would merge the media of each of 800 rows.
@@ -286,7 +297,23 @@ class DesignerInlineAdminFormSet(helpers.InlineAdminFormSet):
                         out.append(self._cell(field))
             deletion = str(row.deletion_field().field) if show_delete and row.original else ""
             out.append(f'<td class="delete">{deletion}</td></tr>')
+        if self.has_add_permission:
+            out.append(self._add_row())
         return mark_safe("".join(out))  # noqa: S308 - every part is escaped or rendered HTML
+
+    def _add_row(self) -> str:
+        """The "Add another" row the admin's inline script would append, written with the rows.
+
+        The page hands it to the script (designer.js), which otherwise makes its own and then
+        asks the browser whether it is hidden: on a page of 800 rows that question styles the
+        whole page at once. Written visible (an inline `display`), it needs no such question.
+        """
+        columns = len(list(self.fields())) + 2  # the "original" cell, the fields, "Delete?"
+        text = gettext("Add another %(verbose_name)s") % {"verbose_name": capfirst(self.opts.verbose_name)}
+        return (
+            f'<tr class="add-row"><td colspan="{columns}" style="display: table-cell">'
+            f'<a role="button" class="addlink" href="#">{conditional_escape(text)}</a></td></tr>'
+        )
 
     def _change_link(self) -> str:
         """The rows' "Change" / "View" link with a `{pk}` slot, or "" when there is none."""

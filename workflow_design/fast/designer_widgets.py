@@ -125,12 +125,14 @@ def column_renderer(widget: forms.Widget, attrs: dict[str, Any], slot: str) -> C
     kind = type(widget)
     if build is _select:
         return _select_column(widget, attrs, slot)
+    # A widget may write markup after its input (`html_after_input`, which its render adds).
+    after = getattr(widget, "html_after_input", None)
     plain = (
-        kind.render is forms.Widget.render
+        (kind.render is forms.Widget.render or after is not None)
         and kind.build_attrs is forms.Widget.build_attrs
         and kind.get_context in (forms.Widget.get_context, Input.get_context)
     )
-    if not plain or build not in (_input, _textarea):
+    if not plain or build not in (_input, _textarea) or (after is not None and build is not _input):
         return None
     attrs_html = html_attrs(widget.build_attrs(widget.attrs, attrs))
     if build is _textarea:
@@ -144,9 +146,10 @@ def column_renderer(widget: forms.Widget, attrs: dict[str, Any], slot: str) -> C
     start = f'<input type="{escape(widget.input_type)}" name="'
 
     def render_input(name: str, value: Any, index: str) -> str:
-        value = widget.format_value(value)
-        shown = "" if value is None else f' value="{escape(value)}"'
-        return f'{start}{escape(name)}"{shown}{attrs_html.replace(slot, index)}>'
+        formatted = widget.format_value(value)
+        shown = "" if formatted is None else f' value="{escape(formatted)}"'
+        written = f'{start}{escape(name)}"{shown}{attrs_html.replace(slot, index)}>'
+        return written if after is None else written + after(value)
 
     return render_input
 

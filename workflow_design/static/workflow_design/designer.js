@@ -8,8 +8,13 @@
 
   var designer = document.getElementById("wd-designer");
   var words = designer ? JSON.parse(designer.getAttribute("data-words") || "{}") : {};
-  // Past this many tasks a transition's list of tasks is filled when it is opened, not on load.
+  // Past this many tasks a transition's list of tasks is filled when it is opened; until then
+  // it holds the one task it names, as the server wrote it.
   var EAGER_PICKER_TASKS = 40;
+  // A table this short gets its blank row at once; a longer one when its end comes near.
+  var SHORT_TABLE_ROWS = 40;
+  // What the page's task list was last drawn from (slugs and titles): unchanged, nothing is redrawn.
+  var drawnTasks = null;
 
   function word(key, fallback) {
     return words[key] || fallback;
@@ -61,7 +66,12 @@
     return tasks;
   }
 
+  function tasksKey(tasks) {
+    return JSON.stringify(tasks.map(function (task) { return [task.slug, task.title]; }));
+  }
+
   function refreshDatalist(tasks) {
+    // Every from/to input names this list: redrawing it costs a pass over all of them.
     var list = document.getElementById("wd-task-slugs");
     if (!list) {
       return;
@@ -104,13 +114,15 @@
   }
 
   function labelOnly(select, titles) {
-    // The one option a closed list needs: what it names now.
+    // The one option a closed list needs: what it names now (left alone when it says so).
     var input = select.previousElementSibling;
     var current = input.value.trim();
     var title = titles[current];
-    var option = current ? new Option(title !== undefined ? title || current : current + " ?", current)
-      : new Option(select.getAttribute("data-empty"), "");
-    select.replaceChildren(option);
+    var text = !current ? select.getAttribute("data-empty") : title !== undefined ? title || current : current + " ?";
+    var only = select.options.length === 1 ? select.options[0] : null;
+    if (!only || only.value !== current || only.text !== text) {
+      select.replaceChildren(new Option(text, current));
+    }
     select.value = current;
     select.removeAttribute("data-filled");
   }
@@ -130,8 +142,15 @@
   }
 
   function refreshPickers(inputs) {
+    // Without `inputs`: the tasks may have changed, and every list follows them.
     var tasks = pageTasks();
-    refreshDatalist(tasks);
+    var key = tasksKey(tasks);
+    if (key !== drawnTasks) {
+      drawnTasks = key;
+      refreshDatalist(tasks);
+    } else if (!inputs) {
+      return;
+    }
     var eager = tasks.length <= EAGER_PICKER_TASKS;
     var titles = {};
     tasks.forEach(function (task) { titles[task.slug] = task.title; });
@@ -143,20 +162,6 @@
         labelOnly(select, titles);
       }
     });
-  }
-
-  function pickersAfterLoad() {
-    // A long workflow's page is usable at once (its from/to inputs take a typed or listed
-    // slug); the lists replace the inputs after the page has loaded, a hundred at a time.
-    var inputs = Array.prototype.slice.call(referenceInputs());
-    function next() {
-      var batch = inputs.splice(0, 100);
-      if (batch.length) {
-        refreshPickers(batch);
-        window.setTimeout(next, 0);
-      }
-    }
-    next();
   }
 
   function openPicker(event) {
@@ -276,6 +281,31 @@
     }
   }
 
+  function ensureBlankRow(prefix) {
+    var rows = rowsOf(prefix);
+    if (!rows.length || !isBlank(rows[rows.length - 1])) {
+      addBlankRow(prefix);
+    }
+  }
+
+  function blankRowWhenNear(prefix) {
+    // A long table gets its blank row when its end comes near the screen: adding a row has
+    // the browser style and lay out the whole table, which off screen it has not needed yet
+    // (see designer.css).
+    var end = document.querySelector("#" + prefix + "-group tr.add-row");
+    if (!end || !("IntersectionObserver" in window) || rowsOf(prefix).length <= SHORT_TABLE_ROWS) {
+      ensureBlankRow(prefix);
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        ensureBlankRow(prefix);
+      }
+    }, { rootMargin: "0px 0px 100% 0px" });
+    observer.observe(end);
+  }
+
   function isBlank(row) {
     // A new row with nothing typed in it (also after a refused save, when it is sent again).
     if (row.classList.contains("has_original")) {
@@ -317,9 +347,10 @@
     var row = event.target;
     var prefix = (event.detail && event.detail.formsetName) || "";
     if (prefix === "tasks") {
-      prepareEditors(row);
+      prepareEditors(row);  // a new task row is blank: the task lists stay as they are
+    } else if (prefix === "transitions") {
+      refreshPickers(row.querySelectorAll("input.wd-task-ref"));
     }
-    refreshPickers();
   });
   document.addEventListener("formset:removed", function () {
     refreshPickers();
@@ -436,6 +467,24 @@
 
   // On load ---------------------------------------------------------------------------------
 
+  function startTables() {
+    // The admin's inline script (inlines.js) runs the tables, given the "Add another" row the
+    // page wrote (see edit_inline/tabular.html): left to make its own, it styles the whole page
+    // to decide whether to show it.
+    var $ = window.django && window.django.jQuery;
+    if (!$ || !$.fn.tabularFormset) {
+      return;
+    }
+    $(".js-inline-admin-formset[data-inline-type='designer-tabular']").each(function () {
+      var group = $(this);
+      var data = group.data("inlineFormset");
+      var selector = data.name + "-group .tabular.inline-related tbody:first > tr.form-row";
+      var addButton = group.find("tr.add-row a.addlink");
+      var options = $.extend({}, data.options, addButton.length ? { addButton: addButton } : {});
+      $(selector).tabularFormset(selector, options);
+    });
+  }
+
   function start() {
     rowsOf("tasks").forEach(function (row) {
       var slug = field(row, "slug");
@@ -444,24 +493,16 @@
       }
     });
     prepareEditors(document);
-    if (pageTasks().length <= EAGER_PICKER_TASKS) {
+    var tasks = pageTasks();
+    if (tasks.length <= EAGER_PICKER_TASKS) {
       refreshPickers();
-    } else if (document.readyState === "complete") {
-      pickersAfterLoad();
     } else {
-      window.addEventListener("load", pickersAfterLoad);
+      // The server wrote each list with the task it names and the page's task list: both
+      // stand as they are until a task changes or a list is opened.
+      drawnTasks = tasksKey(tasks);
     }
-    // After the admin's inline script has set up its "add" links (a jQuery ready handler
-    // registered before this one).
-    var whenReady = window.django && window.django.jQuery ? window.django.jQuery : function (run) { run(); };
-    whenReady(function () {
-      ["tasks", "transitions"].forEach(function (prefix) {
-        var rows = rowsOf(prefix);
-        if (!rows.length || !isBlank(rows[rows.length - 1])) {
-          addBlankRow(prefix);
-        }
-      });
-    });
+    startTables();
+    ["tasks", "transitions"].forEach(blankRowWhenNear);
   }
 
   window.wdDesigner = {

@@ -7,7 +7,8 @@ import re
 
 from django.urls import reverse
 
-from workflow_design.models import TaskDefinition, WorkflowTransition
+from ticketflower.testing.factories import CompanyRoleFactory, TaskFactory, TransitionFactory, WorkflowFactory
+from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition
 
 
 def change_url(workflow) -> str:
@@ -18,6 +19,25 @@ ADD_URL = "/admin/workflow_design/workflowdefinition/add/"
 
 # The output form of a yes/no step: the field the designer's branch conditions test.
 APPROVED = [{"name": "approved", "label": "Approved", "type": "boolean", "required": True}]
+
+
+def long_workflow(company, tasks: int, transitions_per_task: int = 3) -> WorkflowDefinition:
+    """Tasks t0…tN-1 ("Task i"), each leaving to the next ones and to the end: 1 + 3N transitions."""
+    role = CompanyRoleFactory(company=company)
+    workflow = WorkflowFactory(company=company)
+    made = [
+        TaskFactory(
+            workflow=workflow, slug=f"t{i}", title=f"Task {i}", position=i, assignee_role=role, output_schema=APPROVED
+        )
+        for i in range(tasks)
+    ]
+    TransitionFactory(workflow=workflow, from_task=None, to_task=made[0], priority=1)
+    for i, task in enumerate(made):
+        targets = [made[(i + k) % tasks] for k in range(1, transitions_per_task)] + [None]
+        for priority, target in enumerate(targets, start=1):
+            condition = "output.approved == true" if priority == 1 else ""
+            TransitionFactory(workflow=workflow, from_task=task, to_task=target, priority=priority, condition=condition)
+    return workflow
 
 
 def task_row(task: TaskDefinition | None = None, **values) -> dict:

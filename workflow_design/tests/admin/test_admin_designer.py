@@ -19,7 +19,7 @@ from ticketflower.testing.factories import (
     simple_workflow,
 )
 from workflow_design.models import DefinitionStatus, WorkflowDefinition
-from workflow_design.tests.admin.designer_pages import APPROVED, change_url, designer_post, task_row
+from workflow_design.tests.admin.designer_pages import APPROVED, change_url, designer_post, long_workflow, task_row
 
 pytestmark = pytest.mark.django_db
 
@@ -181,27 +181,9 @@ def test_transition_and_ticket_changelists_filter_by_workflow(client_a, company_
 # Constant queries and page size ------------------------------------------------------------------
 
 
-def _big_workflow(company, tasks: int, transitions_per_task: int = 3):
-    role = CompanyRoleFactory(company=company)
-    workflow = WorkflowFactory(company=company)
-    made = [
-        TaskFactory(
-            workflow=workflow, slug=f"t{i}", title=f"Task {i}", position=i, assignee_role=role, output_schema=APPROVED
-        )
-        for i in range(tasks)
-    ]
-    TransitionFactory(workflow=workflow, from_task=None, to_task=made[0], priority=1)
-    for i, task in enumerate(made):
-        targets = [made[(i + k) % tasks] for k in range(1, transitions_per_task)] + [None]
-        for priority, target in enumerate(targets, start=1):
-            condition = "output.approved == true" if priority == 1 else ""
-            TransitionFactory(workflow=workflow, from_task=task, to_task=target, priority=priority, condition=condition)
-    return workflow
-
-
 def test_change_page_queries_constant_and_html_small(client_a, company_a, django_assert_max_num_queries):
-    small = _big_workflow(company_a, 5)
-    large = _big_workflow(company_a, 200)
+    small = long_workflow(company_a, 5)
+    large = long_workflow(company_a, 200)
     assert large.transitions.count() == 601
     client_a.get(change_url(small))  # warm caches (content types, sessions)
     with django_assert_max_num_queries(30) as small_queries:
@@ -220,13 +202,54 @@ def test_change_page_queries_constant_and_html_small(client_a, company_a, django
     assert b'<select name="transitions-' not in html
     datalist = re.search(rb'<datalist id="wd-task-slugs">(.*?)</datalist>', html, flags=re.S).group(1)
     assert datalist.count(b"<option") == 200
-    # All options of the page (the list, the type and role choices of the task rows) stay
+    # Each from/to list is written holding only the task it names (filled when opened).
+    pickers = re.findall(rb'<select class="wd-task-pick"[^>]*>(.*?)</select>', html, flags=re.S)
+    assert len(pickers) == 2 * (601 + 1)
+    assert all(picker.count(b"<option") == 1 for picker in pickers)
+    # The page's other options (the list, the type and role choices of the task rows) stay
     # fewer than two per transition row; a choice list per row would be 601 × 200 options.
-    assert html.count(b"<option") < 601 * 2
+    assert html.count(b"<option") - len(pickers) < 601 * 2
 
 
 def _inline_rows(html: str) -> list[str]:
     return re.findall(r"<tbody>(.*?)</tbody>", html, flags=re.S)
+
+
+def test_transition_rows_show_their_tasks_by_title_as_written(client_a, company_a):
+    # Given a workflow whose rows the page writes without a script
+    workflow = long_workflow(company_a, 3)
+    html = client_a.get(change_url(workflow)).content.decode()
+    (transitions_table,) = [rows for rows in _inline_rows(html) if 'id="transitions-0"' in rows]
+    cells = []
+    for side, cell in re.findall(r'<td class="field-(from|to)_task">(.*?)</td>', transitions_table):
+        value = re.search(r'<input [^>]*name="[^"]*"(?: value="([^"]*)")?', cell).group(1) or ""
+        options = re.findall(r'<select class="wd-task-pick"[^>]*>(.*?)</select>', cell)
+        assert len(options) == 1, cell
+        cells.append(
+            (side, value, *re.fullmatch(r'<option value="([^"]*)" selected>([^<]*)</option>', options[0]).groups())
+        )
+    # Then every from/to list holds the one task its input names, by title; start and end by name
+    assert len(cells) == 2 * (workflow.transitions.count() + 1)  # the rows and the empty row
+    assert all(value == option for _side, value, option, _shown in cells)
+    shown = {(side, value, title) for side, value, _option, title in cells}
+    assert {("from", "t0", "Task 0"), ("to", "t2", "Task 2"), ("from", "", "— start —"), ("to", "", "— end —")} <= shown
+    # The fields' help is in the column headers; no cell refers to a help element it lacks
+    assert "_helptext" not in "".join(_inline_rows(html))
+    assert 'class="help help-tooltip"' in html
+    # And each table has its "Add another" row, written visible
+    assert html.count('<tr class="add-row"><td colspan="') == 2
+    assert "Add another Workflow transition</a>" in transitions_table
+
+
+def test_task_picker_names_unknown_slugs_and_escapes_titles(company_a):
+    from workflow_design.admin.forms import TaskRefs, TransitionRowForm
+
+    workflow = long_workflow(company_a, 2)
+    workflow.tasks.filter(slug="t1").update(title='Check "A" & <B>')
+    widget = TransitionRowForm(task_refs=TaskRefs(list(workflow.tasks.all()))).fields["to_task"].widget
+    assert '<option value="t1" selected>Check &quot;A&quot; &amp; &lt;B&gt;</option>' in widget.render("to", "t1")
+    assert '<option value="gone" selected>gone ?</option>' in widget.render("to", "gone")
+    assert '<option value="" selected>— end —</option>' in widget.render("to", "")
 
 
 def test_saved_rows_written_as_their_forms_would_write_them(client_a, company_a, monkeypatch):
@@ -272,7 +295,7 @@ def test_saved_rows_need_no_form_each(client_a, company_a, monkeypatch):
             original(self, *args, **kwargs)
 
         monkeypatch.setattr(form_class, "__init__", counting)
-    workflow = _big_workflow(company_a, 20)
+    workflow = long_workflow(company_a, 20)
     response = client_a.get(change_url(workflow))
     assert response.status_code == 200
     assert response.content.count(b'class="form-row has_original"') == 20 + 61
