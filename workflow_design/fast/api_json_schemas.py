@@ -22,13 +22,17 @@ from workflow_design.rules.json_schema_fields import field_list_as_json_schema
 
 
 @lru_cache(maxsize=4096)
-def _built(fields_json: str, language: str | None) -> bytes:
+def _built(fields_json: bytes, language: str | None) -> bytes:
     return orjson.dumps(field_list_as_json_schema(json.loads(fields_json)))
 
 
 def json_schema_of(fields: list[dict[str, Any]] | None, title: str) -> dict[str, Any]:
     """`field_list_as_json_schema(fields, title=title)`, a fresh dict each time."""
-    schema = orjson.loads(_built(json.dumps(fields or [], sort_keys=True), get_language()))
+    try:
+        key = orjson.dumps(fields or [], option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # what orjson does not write (an integer past 64 bits)
+        key = json.dumps(fields or [], sort_keys=True).encode()
+    schema = orjson.loads(_built(key, get_language()))
     if title:
         schema["title"] = title
     return schema
