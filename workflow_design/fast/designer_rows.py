@@ -207,6 +207,14 @@ class DesignerInlineAdminFormSet(helpers.InlineAdminFormSet):
         wrapper.__dict__.update(inline_admin_formset.__dict__)
         return wrapper
 
+    # Past this many rows a table gets its blank row when its end comes near the screen
+    # (designer.js); a shorter one gets it at once.
+    LONG_TABLE_ROWS = 40
+
+    @property
+    def is_long(self) -> bool:
+        return self.formset.total_form_count() > self.LONG_TABLE_ROWS
+
     @property
     def placeholder_height(self) -> int:
         """Pixels the table is taken to fill before it is first laid out (designer.css).

@@ -11,8 +11,6 @@
   // Past this many tasks a transition's list of tasks is filled when it is opened; until then
   // it holds the one task it names, as the server wrote it.
   var EAGER_PICKER_TASKS = 40;
-  // A table this short gets its blank row at once; a longer one when its end comes near.
-  var SHORT_TABLE_ROWS = 40;
   // What the page's task list was last drawn from (slugs and titles): unchanged, nothing is redrawn.
   var drawnTasks = null;
 
@@ -289,11 +287,11 @@
   }
 
   function blankRowWhenNear(prefix) {
-    // A long table gets its blank row when its end comes near the screen: adding a row has
-    // the browser style and lay out the whole table, which off screen it has not needed yet
-    // (see designer.css).
-    var end = document.querySelector("#" + prefix + "-group tr.add-row");
-    if (!end || !("IntersectionObserver" in window) || rowsOf(prefix).length <= SHORT_TABLE_ROWS) {
+    // A long table (marked by the page) gets its blank row when its end comes near the
+    // screen: adding a row has the browser style and lay out the whole table, which off
+    // screen it has not needed yet (see designer.css). A short one gets it at once.
+    var end = document.querySelector("#" + prefix + "-group.wd-long-table tr.add-row");
+    if (!end || !("IntersectionObserver" in window)) {
       ensureBlankRow(prefix);
       return;
     }

@@ -43,5 +43,10 @@ def visible_row_errors(page) -> list[tuple[str, str]]:
     )
 
 
+# The tables are drawn when they are scrolled to (designer.css); a picture of the whole page
+# draws them as they look then.
+WHOLE_PAGE_DRAWN = "#tasks-group, #transitions-group { content-visibility: visible !important; }"
+
+
 def screenshot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True, style=WHOLE_PAGE_DRAWN)

@@ -195,6 +195,9 @@ def test_change_page_queries_constant_and_html_small(client_a, company_a, django
     assert html.count(b'name="transitions-') >= 601 * 5
     assert len(html) < 2 * 1024 * 1024, len(html)
     assert len(small_html) < len(html)
+    # Past 40 rows a table is drawn when it comes into view; a short one at once.
+    assert html.count(b"inline-group wd-long-table") == 2
+    assert b"wd-long-table" not in small_html
     # The task list of the transition rows is on the page once; each from/to input (601 rows
     # and the empty row) refers to it instead of carrying 200 options of its own.
     assert html.count(b'<datalist id="wd-task-slugs">') == 1

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from conftest import admin_login
 from users.services import system_roles_ensure
 from workflow_design.models import WorkflowDefinition
+from workflow_design.tests.admin.browser_designer import WHOLE_PAGE_DRAWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +97,7 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
         # A task the checks warn about is drawn marked ("⚠ title").
         assert any(text.removeprefix("⚠ ") == title for text in texts), (title, texts)
     assert "10: output.approved == true" in texts
-    page.screenshot(path=str(ARTIFACTS / "designer-saved.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "designer-saved.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
 
     workflow = WorkflowDefinition.objects.get(slug="laptop-request")
     review = workflow.tasks.get(slug="manager-review")
@@ -121,5 +122,5 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     expect(page.locator("p.errornote").first).to_be_visible()
     error = page.locator(f"#tasks-{index} ul.errorlist").first.inner_text()
     assert "Field 1 (Serial Number): the name must start with a lower-case letter" in error
-    page.screenshot(path=str(ARTIFACTS / "designer-field-name-error.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "designer-field-name-error.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
     assert workflow.tasks.get(slug="order-laptop").output_schema == []

@@ -25,6 +25,7 @@ from workflow_design.admin.widgets import PREVIEW_MESSAGES, value_errors
 from workflow_design.models import DefinitionStatus, TaskDefinition, WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_to_json_schema
 from workflow_design.services import task_update
+from workflow_design.tests.admin.browser_designer import WHOLE_PAGE_DRAWN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,7 +112,7 @@ def test_builder_shows_each_types_settings_and_the_preview_validates_as_the_sche
     assert [row.get_attribute("data-field") for row in preview.locator(".wd-preview-row").all()] == list(
         schema["properties"]
     )
-    page.screenshot(path=str(ARTIFACTS / "form-builder-preview.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "form-builder-preview.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
 
     cases = [
         ({}, {}),
@@ -146,7 +147,7 @@ def test_builder_shows_each_types_settings_and_the_preview_validates_as_the_sche
         if typed.get("amount") == "11":
             amount_errors = preview.locator(".wd-preview-row[data-field=amount] .wd-preview-errors")
             expect(amount_errors).to_have_text("Enter a value of at most 10.")
-            page.screenshot(path=str(ARTIFACTS / "form-preview-refusals.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "form-preview-refusals.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
 
     # A form the server refuses shows its problems beside the fields, where they are fixed.
     note.locator("input[data-key=name]").fill("Bad Name")
@@ -179,7 +180,7 @@ def test_published_task_shows_the_form_as_the_worker_sees_it(page, creator, live
     expect(preview.locator(".wd-preview-row[data-field=score] .wd-preview-errors")).to_have_text(
         "Enter a value of at most 5."
     )
-    page.screenshot(path=str(ARTIFACTS / "form-preview-published.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "form-preview-published.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
 
 
 def contrast(page, selector: str) -> float:
@@ -215,14 +216,14 @@ def test_dry_run_refuses_an_out_of_range_value_and_shows_readable_results(page, 
     page.click("#dry-run-form input[type=submit]")
     expect(page.locator("#dry-run-form .errorlist").first).to_contain_text("Enter a value of at most 10.")
     assert page.locator("#dry-run-result").count() == 0
-    page.screenshot(path=str(ARTIFACTS / "dry-run-refused.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "dry-run-refused.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
 
     page.locator(f"[name=output__{review.pk}__score]").fill("10")
     page.click("#dry-run-form input[type=submit]")
     expect(page.locator("#dry-run-result")).to_be_visible()
     assert contrast(page, ".tf-check.tf-true") >= 4.5
     assert contrast(page, ".tf-outcome") >= 4.5
-    page.screenshot(path=str(ARTIFACTS / "dry-run-result.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "dry-run-result.png"), full_page=True, style=WHOLE_PAGE_DRAWN)
 
 
 def generated_cases(count: int, seed: int = 17) -> list[dict]:
