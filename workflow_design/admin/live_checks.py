@@ -289,10 +289,6 @@ def designer_words_json() -> str:
     """The words the page's script writes (designer.js), translated."""
     return json.dumps(
         {
-            "start": _("— start —"),
-            "end": _("— end —"),
-            "from": _("from task"),
-            "to": _("to task"),
             "edit": _("Edit form"),
             "done": _("Done"),
             "form_of": _("Output form of"),

@@ -20,6 +20,7 @@ and `tabular.html` again and run `bench/run.py`, part 1).
 from __future__ import annotations
 
 import copy
+import json
 
 from django import forms
 from django.contrib.admin import helpers
@@ -31,7 +32,6 @@ from django.urls import reverse
 from django.utils.functional import Promise, cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from workflow_design.admin.widgets import SharedSchemaJSONFormWidget
@@ -317,7 +317,7 @@ class DesignerInlineAdminFormSet(helpers.InlineAdminFormSet):
         whole page at once. Written visible (an inline `display`), it needs no such question.
         """
         columns = len(list(self.fields())) + 2  # the "original" cell, the fields, "Delete?"
-        text = gettext("Add another %(verbose_name)s") % {"verbose_name": capfirst(self.opts.verbose_name)}
+        text = json.loads(self.inline_formset_data())["options"]["addText"]  # the script's own words
         return (
             f'<tr class="add-row"><td colspan="{columns}" style="display: table-cell">'
             f'<a role="button" class="addlink" href="#">{conditional_escape(text)}</a></td></tr>'

@@ -125,20 +125,6 @@
     select.removeAttribute("data-filled");
   }
 
-  function makePicker(input) {
-    if (input.nextElementSibling && input.nextElementSibling.classList.contains("wd-task-pick")) {
-      return input.nextElementSibling;
-    }
-    var select = document.createElement("select");
-    select.className = "wd-task-pick";
-    var isFrom = /-from_task$/.test(input.name);
-    select.setAttribute("data-empty", isFrom ? word("start", "— start —") : word("end", "— end —"));
-    select.setAttribute("aria-label", input.getAttribute("aria-label") || (isFrom ? word("from", "from task") : word("to", "to task")));
-    input.classList.add("wd-task-ref");
-    input.insertAdjacentElement("afterend", select);
-    return select;
-  }
-
   function refreshPickers(inputs) {
     // Without `inputs`: the tasks may have changed, and every list follows them.
     var tasks = pageTasks();
@@ -153,7 +139,7 @@
     var titles = {};
     tasks.forEach(function (task) { titles[task.slug] = task.title; });
     Array.prototype.forEach.call(inputs || referenceInputs(), function (input) {
-      var select = makePicker(input);
+      var select = input.nextElementSibling;  // written with its input (TaskReferenceInput)
       if (eager || select.hasAttribute("data-filled")) {
         fillPicker(select, tasks);
       } else {
