@@ -29,6 +29,14 @@ def demo_creator_at_1280(page) -> None:
     admin_login(page, DEMO_CREATOR, DEMO_PASSWORD)
 
 
+def save(page, button: str = "_continue") -> None:
+    """Press a save button and wait until the answer has loaded. Until the page is parsed its
+    tables are not laid out (designer.css), so their rows' text reads empty and hidden: a test
+    reading them as soon as the page's head shows would race the rest of the page."""
+    with page.expect_navigation(wait_until="load"):
+        page.locator(f"input[name={button}]").click()
+
+
 def sideways_overflow(page) -> int:
     """Pixels the page is wider than the window (0: no horizontal scrolling)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

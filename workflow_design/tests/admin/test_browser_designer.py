@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from conftest import admin_login
 from users.services import system_roles_ensure
 from workflow_design.models import WorkflowDefinition
-from workflow_design.tests.admin.browser_designer import WHOLE_PAGE_DRAWN
+from workflow_design.tests.admin.browser_designer import WHOLE_PAGE_DRAWN, save
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +86,7 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     add_transition(page, 2, "manager-review", "explain-refusal", 20, "output.approved == false")
     add_transition(page, 3, "order-laptop", "", 1)
     add_transition(page, 4, "explain-refusal", "", 1)
-    page.click("input[name=_continue]")
+    save(page)
 
     assert "was added successfully" in page.locator("ul.messagelist").inner_text()
     diagram = page.locator("#workflow-diagram svg")
@@ -107,7 +107,7 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     # Saved tasks show their output forms closed; saving without opening them keeps them.
     review_row = page.locator("#tasks-group tr.has_original").filter(has=page.locator("input[value='manager-review']"))
     assert "2 fields: Approved, Comment" in review_row.locator(".wd-editor-summary").inner_text()
-    page.click("input[name=_continue]")
+    save(page)
     expect(page.locator("ul.messagelist")).to_contain_text("was changed successfully")
     review.refresh_from_db()
     assert [field["name"] for field in review.output_schema] == ["approved", "comment"]
@@ -117,8 +117,7 @@ def test_demo_creator_designs_branching_workflow_in_one_save(page):
     index = row.get_attribute("id").split("-")[-1]
     add_output_field(page, int(index), "Serial Number", "Serial number", "text")
     close_editor(page)
-    page.click("input[name=_continue]")
-    # expect() waits for the refused page to arrive; a bare is_visible() would race the reload.
+    save(page)
     expect(page.locator("p.errornote").first).to_be_visible()
     error = page.locator(f"#tasks-{index} ul.errorlist").first.inner_text()
     assert "Field 1 (Serial Number): the name must start with a lower-case letter" in error

@@ -13,6 +13,7 @@ from workflow_design.models import WorkflowDefinition
 from workflow_design.tests.admin.browser_designer import (
     ADD_URL,
     demo_creator_at_1280,
+    save,
     screenshot,
     sideways_overflow,
 )
@@ -92,7 +93,7 @@ def test_renamed_task_carried_into_its_transitions(page):
     )
     assert picked == ["Manager approval"] * references
     screenshot(page, "designer-rename-followed")
-    page.click("input[name=_continue]")
+    save(page)
     expect(page.locator("ul.messagelist")).to_contain_text("was changed successfully")
     task.refresh_from_db()
     assert task.slug == "manager-ok"

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from workflow_design.models import WorkflowDefinition
-from workflow_design.tests.admin.browser_designer import DEMO_CREATOR, demo_creator_at_1280, screenshot
+from workflow_design.tests.admin.browser_designer import DEMO_CREATOR, demo_creator_at_1280, save, screenshot
 from workflow_design.tests.admin.designer_pages import change_url, long_workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,7 +78,7 @@ def test_long_workflow_saved_without_scrolling_keeps_every_row(page):
         workflow.transitions.values_list("pk", "from_task__slug", "to_task__slug", "priority", "condition", "slug")
     )
     page.fill("#id_title", "Long workflow, renamed")
-    page.click("input[name=_continue]")
+    save(page)
     expect(page.locator("ul.messagelist")).to_contain_text("was changed successfully")
     workflow.refresh_from_db()
     assert workflow.title == "Long workflow, renamed"

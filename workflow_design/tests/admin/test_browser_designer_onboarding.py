@@ -11,6 +11,7 @@ from workflow_design.rules.linting import lint_errors, lint_workflow
 from workflow_design.tests.admin.browser_designer import (
     ADD_URL,
     demo_creator_at_1280,
+    save,
     screenshot,
     sideways_overflow,
     visible_row_errors,
@@ -95,7 +96,8 @@ def test_onboarding_workflow_designed_within_the_interaction_budget(page):
             creator.fill(f"#id_transitions-{index}-condition", condition)
     expect(page.locator("#wd-live-check .wd-live-status")).to_contain_text("No problems")
     screenshot(page, "designer-onboarding-before-save")
-    creator.click("input[name=_continue]")
+    save(page)
+    creator.interactions += 1
     expect(page.locator("ul.messagelist")).to_contain_text("was added successfully")
     screenshot(page, "designer-onboarding-saved")
 
@@ -128,7 +130,7 @@ def test_new_workflow_first_save_with_wrong_condition_shows_one_error_at_its_row
         pick_tasks(CountedPage(page), index, source, target)
         if condition:
             page.fill(f"#id_transitions-{index}-condition", condition)
-    page.click("input[name=_continue]")
+    save(page)
     expect(page.locator("p.errornote")).to_be_visible()
     screenshot(page, "designer-first-save-one-error")
 
@@ -149,6 +151,6 @@ def test_new_workflow_first_save_with_wrong_condition_shows_one_error_at_its_row
 
     # Fixed, the next save goes through.
     page.fill("#id_transitions-1-condition", "")
-    page.click("input[name=_continue]")
+    save(page)
     expect(page.locator("ul.messagelist")).to_contain_text("was added successfully")
     assert WorkflowDefinition.objects.get(title="Laptop request").transitions.count() == 4
