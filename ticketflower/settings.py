@@ -107,6 +107,9 @@ DATABASES = {
 }
 # Every request is one transaction: a view that writes several objects never half-saves.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, reading time stamps with psycopg's compiled loader.
+    DATABASES["default"]["ENGINE"] = "ticketflower.postgresql_backend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, with bulk statements sized to the SQLite library's real parameter limit.
     DATABASES["default"]["ENGINE"] = "ticketflower.sqlite_backend"

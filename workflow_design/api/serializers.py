@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -52,9 +54,9 @@ def _tasks_visible(user):
     return task_policy.instances_user_has_permission_for(user, Action.VIEW)
 
 
-def _json_schema(fields, title: str) -> dict[str, Any] | None:
+def _json_schema(fields, title: str, language: str | None) -> dict[str, Any] | None:
     try:
-        return json_schema_of(fields, title)
+        return json_schema_of(fields, title, language=language)
     except (KeyError, TypeError, AttributeError):  # a stored list that no longer validates
         return None
 
@@ -97,6 +99,11 @@ class DefinitionSerializer(serializers.ModelSerializer):
             kwargs.setdefault("initial", model_field.default)
         return field_class, kwargs
 
+    @cached_property
+    def output_language(self) -> str | None:
+        """The language the answer is written in, read once: a list's rows share one serializer."""
+        return get_language()
+
 
 # Workflows and ticket definitions: a company's, versioned, with a field list, its layouts and
 # external references. (A comment, not a docstring: the OpenAPI schema keeps the base's.)
@@ -111,7 +118,7 @@ class VersionedDefinitionSerializer(DefinitionSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_fields_json_schema(self, obj) -> dict[str, Any] | None:
-        return _json_schema(obj.fields, obj.title)
+        return _json_schema(obj.fields, obj.title, self.output_language)
 
 
 class WorkflowSerializer(VersionedDefinitionSerializer):
@@ -149,11 +156,11 @@ class TaskSerializer(DefinitionSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_input_json_schema(self, obj) -> dict[str, Any] | None:
-        return _json_schema(obj.input_schema, f"{obj.title}: input")
+        return _json_schema(obj.input_schema, f"{obj.title}: input", self.output_language)
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_output_json_schema(self, obj) -> dict[str, Any] | None:
-        return _json_schema(obj.output_schema, f"{obj.title}: output")
+        return _json_schema(obj.output_schema, f"{obj.title}: output", self.output_language)
 
 
 class NestedTaskSerializer(TaskSerializer):

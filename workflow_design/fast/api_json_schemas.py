@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from django.utils.translation import get_language
 
 from workflow_design.rules.json_schema_fields import field_list_as_json_schema
 
@@ -26,13 +25,14 @@ def _built(fields_json: bytes, language: str | None) -> bytes:
     return orjson.dumps(field_list_as_json_schema(json.loads(fields_json)))
 
 
-def json_schema_of(fields: list[dict[str, Any]] | None, title: str) -> dict[str, Any]:
-    """`field_list_as_json_schema(fields, title=title)`, a fresh dict each time."""
+def json_schema_of(fields: list[dict[str, Any]] | None, title: str, *, language: str | None) -> dict[str, Any]:
+    """`field_list_as_json_schema(fields, title=title)` in `language` (the request's, read once
+    a page by the caller: reading it costs half of a cached schema), a fresh dict each time."""
     try:
         key = orjson.dumps(fields or [], option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:  # what orjson does not write (an integer past 64 bits)
         key = json.dumps(fields or [], sort_keys=True).encode()
-    schema = orjson.loads(_built(key, get_language()))
+    schema = orjson.loads(_built(key, language))
     if title:
         schema["title"] = title
     return schema

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import Company
+from workflow_design.fast.json_columns import JSONField
 
 
 class AuditAction(models.TextChoices):
@@ -52,7 +53,7 @@ class AuditEntry(models.Model):
     )
     object_id = models.PositiveBigIntegerField(_("object id"))
     object_repr = models.CharField(_("object"), max_length=300)
-    changes = models.JSONField(_("what changed"), default=dict, blank=True)
+    changes = JSONField(_("what changed"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ticketflower.text_hygiene import CleanText
 from users.models import Company
+from workflow_design.fast.json_columns import JSONField
 from workflow_design.models.choices import DefinitionStatus
 from workflow_design.models.slugs import SluggedDefinition, company_version_scope
 
@@ -122,8 +123,8 @@ class CompanyVersionedDefinition(CleanText, SluggedDefinition):
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    ext_ref = models.JSONField(_("external references"), default=_empty_list, blank=True)
-    display_layout = models.JSONField(_("display layout"), default=_empty_list, blank=True)
+    ext_ref = JSONField(_("external references"), default=_empty_list, blank=True)
+    display_layout = JSONField(_("display layout"), default=_empty_list, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     status = status_field()
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import CompanyRole
+from workflow_design.fast.json_columns import JSONField
 from workflow_design.models import common
 from workflow_design.models.choices import TaskType
 from workflow_design.models.workflows import WorkflowDefinition
@@ -32,10 +33,8 @@ class TaskDefinition(common.CompanyOfWorkflow, common.WorkflowPart):
     assignee_role = common.optional_reference(
         CompanyRole, _("assigned role"), "assigned_tasks", ROLE_HELP, on_delete=models.PROTECT
     )
-    input_schema = models.JSONField(_("input fields (shown to the worker)"), default=common._empty_list, blank=True)
-    output_schema = models.JSONField(
-        _("output fields (the form the worker fills)"), default=common._empty_list, blank=True
-    )
+    input_schema = JSONField(_("input fields (shown to the worker)"), default=common._empty_list, blank=True)
+    output_schema = JSONField(_("output fields (the form the worker fills)"), default=common._empty_list, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     status = common.status_field()
     created_by = common.created_by_field()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from users.models import CompanyRole
+from workflow_design.fast.json_columns import JSONField
 from workflow_design.models import common
 from workflow_design.models.workflows import WorkflowDefinition
 from workflow_design.rules.field_schemas import field_list_errors, field_names
@@ -25,14 +26,14 @@ class TicketDefinition(common.CompanyOfWorkflow, common.CompanyVersionedDefiniti
     workflow = models.ForeignKey(
         WorkflowDefinition, verbose_name=_("workflow"), on_delete=models.PROTECT, related_name="ticket_definitions"
     )
-    fields = models.JSONField(_("ticket fields"), default=common._empty_list, blank=True)
-    company_role_access = models.JSONField(
+    fields = JSONField(_("ticket fields"), default=common._empty_list, blank=True)
+    company_role_access = JSONField(
         _("company roles with access"),
         default=common._empty_list,
         blank=True,
         help_text=_("Slugs of the company roles that may submit and see tickets of this type."),
     )
-    edit_layout = models.JSONField(_("edit layout"), default=common._empty_list, blank=True)
+    edit_layout = JSONField(_("edit layout"), default=common._empty_list, blank=True)
     revision = common.revision_field(help_text=REVISION_HELP)
 
     objects = TicketDefinitionManager()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflow_design.fast.json_columns import JSONField
 from workflow_design.models import common
 from workflow_design.models.choices import DefinitionStatus
 from workflow_design.rules.field_schemas import field_list_errors, field_names
@@ -31,7 +32,7 @@ class WorkflowDefinition(common.CompanyVersionedDefinition):
     slug = models.SlugField(
         _("slug"), max_length=80, help_text=_("Names the workflow in files and the API; kept across versions.")
     )
-    fields = models.JSONField(_("workflow fields"), default=common._empty_list, blank=True)
+    fields = JSONField(_("workflow fields"), default=common._empty_list, blank=True)
     revision = common.revision_field(help_text=REVISION_HELP)
 
     objects = WorkflowDefinitionManager()
