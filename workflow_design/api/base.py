@@ -10,7 +10,9 @@ definition answers 409 to any change.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, serializers, viewsets
 from rest_framework.response import Response
@@ -23,13 +25,35 @@ from workflow_design.services.editability import holder_of
 from workflow_design.writes import ModelWrites, writes_for
 
 
+class DefinitionPaginator(Paginator):
+    """Django's paginator, whose page's rows are read through `page_rows` when given: what a
+    view reads beside the rows it shows (a transition's task slugs) is read for the page alone,
+    and the count counts the rows as they are."""
+
+    def __init__(self, object_list, per_page, *, page_rows=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.page_rows = page_rows
+
+    def _get_page(self, object_list, number, paginator):
+        # Django's hook for the page made of `object_list[bottom:top]`.
+        if self.page_rows is not None:
+            object_list = self.page_rows(object_list)
+        return super()._get_page(object_list, number, paginator)
+
+
 class DefinitionPagination(pagination.PageNumberPagination):
     """Django's paginator: a COUNT, then the page.
 
     Two queries rather than a window count on the page: `COUNT(*) OVER ()` makes the database
     produce every visible row before it can return the first, where the page alone walks its
-    list's index and stops after its hundred rows (`access.definitions_for`).
+    list's index and stops after its hundred rows (`access.definitions_for`). The view's
+    `page_rows`, when it has one, adds what only the rows shown need: joined into the count,
+    it made SQLite's count of a company's transitions take twice as long.
     """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = partial(DefinitionPaginator, page_rows=getattr(view, "page_rows", None))
+        return super().paginate_queryset(queryset, request, view)
 
 
 class DefinitionViewSet(viewsets.ModelViewSet):

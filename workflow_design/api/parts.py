@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.shortcuts import get_object_or_404
+from rest_framework.permissions import SAFE_METHODS
 
 from workflow_design.api.base import DefinitionViewSet
 from workflow_design.api.filters import TaskFilter, TransitionFilter
@@ -47,8 +48,14 @@ class TransitionViewSet(PartViewSet):
     policy = transition_policy
 
     def get_queryset(self):
+        rows = super().get_queryset()
+        # A list's page reads them through `page_rows`, so that its count need not join the tasks.
+        return rows if self.action == "list" else self.page_rows(rows)
+
+    @staticmethod
+    def page_rows(rows):
         # The slugs of the tasks at both ends, read with the rows (`TransitionSerializer`).
-        return super().get_queryset().annotate(from_task_slug=F("from_task__slug"), to_task_slug=F("to_task__slug"))
+        return rows.annotate(from_task_slug=F("from_task__slug"), to_task_slug=F("to_task__slug"))
 
 
 class NestedMixin:
@@ -57,6 +64,9 @@ class NestedMixin:
     def parent(self):
         if not hasattr(self, "_parent"):
             visible = workflow_policy.instances_user_has_permission_for(self.request.user, Action.VIEW)
+            if self.request.method in SAFE_METHODS:
+                # A read uses only the workflow's id; a write checks and changes the whole row.
+                visible = visible.only("pk")
             self._parent = get_object_or_404(visible, pk=self.kwargs["workflow_pk"])
         return self._parent
 

@@ -94,3 +94,20 @@ def test_transition_list_reads_task_slugs_in_constant_queries(api, creator_a, dj
     slugs = dict(workflow.tasks.values_list("pk", "slug"))
     assert all(row["from_task_slug"] == slugs[row["from_task"]] for row in rows)
     assert all(row["to_task_slug"] == slugs[row["to_task"]] for row in rows)
+
+
+def test_transition_list_counts_without_joining_tasks(api, creator_a):
+    # given transitions whose ends are tasks
+    workflow = WorkflowFactory(company=creator_a.company)
+    TransitionFactory(
+        workflow=workflow, from_task=TaskFactory(workflow=workflow), to_task=TaskFactory(workflow=workflow)
+    )
+    # when the list is read
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(TR)
+    # then the count reads the transitions alone, and the page reads the slugs with its rows
+    assert response.json()["results"][0]["from_task_slug"]
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    pages = [q["sql"] for q in queries.captured_queries if "from_task_slug" in q["sql"]]
+    assert len(counts) == 1 and "JOIN" not in counts[0]
+    assert len(pages) == 1 and "JOIN" in pages[0]
