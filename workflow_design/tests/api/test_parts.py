@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from ticketflower.testing.factories import CompanyRoleFactory, TaskFactory, WorkflowFactory, simple_workflow
 from workflow_design.models import TaskDefinition, WorkflowTransition
 from workflow_design.tests.api.samples import FIELDS, TR, T, W, created
@@ -126,3 +129,31 @@ def test_transition_with_a_task_of_another_company_is_refused(api, workflow, com
     response = api.post(TR, {"workflow": workflow.pk, "to_task": task_b.pk}, format="json")
     assert response.status_code == 400
     assert response.json()["to_task"] == [f'Invalid pk "{task_b.pk}" - object does not exist.']
+
+
+def test_nested_list_tells_an_empty_workflow_from_a_hidden_one(api, creator_a, company_b):
+    # given an empty workflow of ours, one of another company and an id that names nothing
+    empty = WorkflowFactory(company=creator_a.company)
+    theirs = simple_workflow(company_b, tasks=2)
+    missing = theirs.pk + 1000
+    for part in ("tasks", "transitions"):
+        # then ours answers an empty page, the others are not found, as a detail would be
+        answer = api.get(f"{W}{empty.pk}/{part}/")
+        assert answer.status_code == 200 and answer.json()["count"] == 0 and answer.json()["results"] == []
+        assert api.get(f"{W}{theirs.pk}/{part}/").status_code == 404
+        assert api.get(f"{W}{missing}/{part}/").status_code == 404
+
+
+def test_nested_list_checks_its_workflow_inside_its_count_and_page(api, creator_a):
+    # given a workflow with tasks
+    workflow = simple_workflow(creator_a.company, tasks=3)
+    # when its task list is read
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.get(f"{W}{workflow.pk}/tasks/")
+    # then no query reads the workflow on its own: the count and the page test it
+    assert answer.json()["count"] == 3
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    workflow_table = '"workflow_design_workflowdefinition"'
+    assert not [sql for sql in reads if sql.startswith(f"SELECT {workflow_table}.")]
+    task_reads = [sql for sql in reads if '"workflow_design_taskdefinition"' in sql]
+    assert len(task_reads) == 2 and all(workflow_table in sql for sql in task_reads)
