@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from ticketflower.testing.factories import CompanyRoleFactory, TaskFactory, WorkflowFactory, simple_workflow
 from workflow_design.models import TaskDefinition, WorkflowTransition
 from workflow_design.tests.api.samples import FIELDS, TR, T, W, created
@@ -142,18 +139,3 @@ def test_nested_list_tells_an_empty_workflow_from_a_hidden_one(api, creator_a, c
         assert answer.status_code == 200 and answer.json()["count"] == 0 and answer.json()["results"] == []
         assert api.get(f"{W}{theirs.pk}/{part}/").status_code == 404
         assert api.get(f"{W}{missing}/{part}/").status_code == 404
-
-
-def test_nested_list_checks_its_workflow_inside_its_count_and_page(api, creator_a):
-    # given a workflow with tasks
-    workflow = simple_workflow(creator_a.company, tasks=3)
-    # when its task list is read
-    with CaptureQueriesContext(connection) as queries:
-        answer = api.get(f"{W}{workflow.pk}/tasks/")
-    # then no query reads the workflow on its own: the count and the page test it
-    assert answer.json()["count"] == 3
-    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
-    workflow_table = '"workflow_design_workflowdefinition"'
-    assert not [sql for sql in reads if sql.startswith(f"SELECT {workflow_table}.")]
-    task_reads = [sql for sql in reads if '"workflow_design_taskdefinition"' in sql]
-    assert len(task_reads) == 2 and all(workflow_table in sql for sql in task_reads)
