@@ -30,6 +30,8 @@ if is_psycopg3:
 class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         cursor = super().create_cursor(name)
+        # Per cursor, not on the connection: Django's `create_cursor` reads a `timezone` attribute
+        # from the connection's loader, which psycopg's compiled loader does not have.
         if self.reads_utc_time_stamps():
             # psycopg puts its compiled loader in place of the class named here when it has one.
             cursor.adapters.register_loader("timestamptz", TimestamptzLoader)

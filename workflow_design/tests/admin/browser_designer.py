@@ -1,5 +1,6 @@
 """What the designer's browser tests share: the demo data, the 1280 × 800 screen, the signed-in
-creator, the page's sideways overflow and the screenshots kept as test artifacts."""
+creator, a save that waits for its answer, the page's sideways overflow and the screenshots kept
+as test artifacts."""
 
 from __future__ import annotations
 
