@@ -25,14 +25,20 @@ ACTIONS = ("view", "change", "delete")
 M = TypeVar("M", bound=models.Model)
 
 
-def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
-    """Rows of `model` in the user's company on which they hold the object permission `<action>_<model>`."""
+def definitions_for(user, model: type[M], action: str = "view", *, workflow_id: int | None = None) -> QuerySet[M]:
+    """Rows of `model` in the user's company on which they hold the object permission `<action>_<model>`.
+
+    `workflow_id` narrows tasks or transitions to one workflow's: a few hundred rows at most,
+    whose grants are then looked up row by row rather than by reading every grant the user
+    holds (`ObjectPermissionHeld`).
+    """
     if action not in ACTIONS:
         raise ValueError(f"Unknown action {action!r}")
+    one_workflow = {} if workflow_id is None else {"workflow_id": workflow_id}
     if not user.is_authenticated or not user.is_active:
         return model._default_manager.none()
     if user.is_superuser:
-        return model._default_manager.all()
+        return model._default_manager.filter(**one_workflow)
     if not user.is_workflow_creator:
         return model._default_manager.none()
     if user.company_id is None:  # only superusers may lack a company (a database constraint)
@@ -41,13 +47,13 @@ def definitions_for(user, model: type[M], action: str = "view") -> QuerySet[M]:
     # The user's groups are already loaded (the role check above read them): naming their ids
     # spares the database two joins per query.
     group_ids = [group.pk for group in user.groups.all()]
+    held = ObjectPermissionHeld(
+        model, permission_id=permission_id, group_ids=group_ids, user_id=user.pk, few_rows=bool(one_workflow)
+    )
     # Only object permissions count (the creator role's model permissions would otherwise widen
     # the result to every company's rows), and only within the user's own company: no grant
     # can ever reach another company's row, even one given by mistake.
-    return model._default_manager.filter(
-        ObjectPermissionHeld(model, permission_id=permission_id, group_ids=group_ids, user_id=user.pk),
-        company_id=user.company_id,
-    )
+    return model._default_manager.filter(held, company_id=user.company_id, **one_workflow)
 
 
 # Permission ids never change while the process runs, except when a database is created or

@@ -136,12 +136,15 @@ class DefinitionPolicy(Generic[M]):
             return True
         return access.user_may(user, needed, obj)
 
-    def instances_user_has_permission_for(self, user, action: Action | str) -> QuerySet[M]:
-        """The rows on which `user` may do `action`: the access layer's company-scoped rows."""
+    def instances_user_has_permission_for(
+        self, user, action: Action | str, *, workflow_id: int | None = None
+    ) -> QuerySet[M]:
+        """The rows on which `user` may do `action`: the access layer's company-scoped rows
+        (of a task or transition model, `workflow_id` keeps that workflow's alone)."""
         action = Action(action)
         if not self.user_has_permission(user, action):
             return self.model._default_manager.none()
-        return access.definitions_for(user, self.model, OBJECT_PERMISSION.get(action, "view"))
+        return access.definitions_for(user, self.model, OBJECT_PERMISSION.get(action, "view"), workflow_id=workflow_id)
 
     def require(self, user, action: Action | str, obj: M | None = None) -> None:
         """Raise `PermissionDenied` with the action's one message unless the user may do it."""
@@ -203,8 +206,10 @@ class PartPolicy(DefinitionPolicy[M]):
             return True
         return access.definitions_for(user, WorkflowDefinition, "change").filter(pk=obj.workflow_id).exists()
 
-    def instances_user_has_permission_for(self, user, action: Action | str) -> QuerySet[M]:
-        rows = super().instances_user_has_permission_for(user, action)
+    def instances_user_has_permission_for(
+        self, user, action: Action | str, *, workflow_id: int | None = None
+    ) -> QuerySet[M]:
+        rows = super().instances_user_has_permission_for(user, action, workflow_id=workflow_id)
         if Action(action) not in WORKFLOW_CHANGING or user.is_superuser:
             return rows
         return rows.filter(workflow__in=access.definitions_for(user, WorkflowDefinition, "change"))

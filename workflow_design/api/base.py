@@ -104,7 +104,11 @@ class DefinitionViewSet(WritesInOneTransaction, viewsets.ModelViewSet):
     create_serializer_class = None
 
     def get_queryset(self):
-        return self.policy.instances_user_has_permission_for(self.request.user, Action.VIEW)
+        return self.policy.instances_user_has_permission_for(self.request.user, Action.VIEW, **self.row_scope())
+
+    def row_scope(self) -> dict:
+        """What narrows the view's rows beyond the policy's (a nested list's workflow)."""
+        return {}
 
     def get_serializer_class(self):
         # The browsable API draws the list page's POST form as action "list" with method POST.

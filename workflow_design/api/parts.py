@@ -77,7 +77,10 @@ class NestedMixin:
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request kwargs
             return self.serializer_class.Meta.model.objects.none()
-        return super().get_queryset().filter(workflow_id=self.parent().pk)
+        return super().get_queryset()
+
+    def row_scope(self) -> dict:
+        return {"workflow_id": self.parent().pk}
 
     def create_via_service(self, data):
         data["workflow"] = self.parent()

@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -11,10 +13,12 @@ from ticketflower.testing.factories import TEST_PASSWORD, TicketFactory, UserFac
 from users.models import User
 from workflow_design import access
 from workflow_design.models import (
+    TaskDefinition,
     TaskDefinitionGroupObjectPermission,
     TicketDefinition,
     WorkflowDefinition,
     WorkflowDefinitionGroupObjectPermission,
+    WorkflowTransition,
     WorkflowTransitionGroupObjectPermission,
 )
 from workflow_design.tests.admin.designer_pages import ADD_URL, designer_post, errors_in
@@ -178,6 +182,43 @@ def test_grant_on_another_companys_definition_reaches_nothing(company_a, company
     for model in access.DESIGN_MODELS:
         assert not access.definitions_for(creator_a, model).exists(), model
     assert not access.user_may(creator_a, "view", theirs)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [TaskDefinition, WorkflowTransition])
+def test_rows_of_one_workflow_are_its_visible_parts(company_a, company_b, creator_a, superuser, model):
+    # Given two workflows of the creator's company, one part of the first hidden, and another company's
+    first, second = simple_workflow(company_a, tasks=3), simple_workflow(company_a, tasks=2)
+    theirs = simple_workflow(company_b, tasks=2)
+    hidden = model.objects.filter(workflow=first).first()
+    remove_perm(f"view_{model._meta.model_name}", company_a.creators_group, hidden)
+    assign_perm(f"view_{model._meta.model_name}", creator_a, model.objects.filter(workflow=theirs).first())
+    of_first = set(model.objects.filter(workflow=first).exclude(pk=hidden.pk))
+    # Then the creator gets the first workflow's visible parts alone, counted and listed alike
+    for workflow, expected in (
+        (first, of_first),
+        (second, set(model.objects.filter(workflow=second))),
+        (theirs, set()),
+    ):
+        rows = access.definitions_for(creator_a, model, workflow_id=workflow.pk)
+        assert set(rows) == expected and rows.count() == len(expected)
+    # and a superuser every part of any company's workflow
+    assert set(access.definitions_for(superuser, model, workflow_id=theirs.pk)) == set(
+        model.objects.filter(workflow=theirs)
+    )
+
+
+@pytest.mark.django_db
+def test_rows_of_one_workflow_test_grants_row_by_row_on_postgresql(company_a, creator_a):
+    # Given a workflow's tasks, counted for the whole company and for the workflow alone
+    workflow = simple_workflow(company_a, tasks=2)
+    with CaptureQueriesContext(connection) as queries:
+        access.definitions_for(creator_a, TaskDefinition).count()
+        access.definitions_for(creator_a, TaskDefinition, workflow_id=workflow.pk).count()
+    company_count, workflow_count = (q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"])
+    # Then the company's count hashes the grants, and on PostgreSQL one workflow's looks each up
+    assert "EXISTS" not in company_count
+    assert ("EXISTS" in workflow_count) is (connection.vendor == "postgresql")
 
 
 @pytest.mark.django_db
