@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.text import slugify
 
 from ticketflower.timestamps import TimeStampedModel
+from workflow_design.fast.model_loading import LoadedWithoutInit
 from workflow_design.models.choices import DefinitionStatus
 
 # Room kept free at the end of a long base for a `-<n>` suffix when the slugs taken are read.
@@ -36,8 +37,9 @@ def company_version_scope(obj: models.Model) -> models.QuerySet:
     return type(obj)._default_manager.filter(same, company_id=obj.company_id)  # type: ignore[attr-defined]
 
 
-class SluggedDefinition(TimeStampedModel):
-    """A definition whose slug, when left empty, is derived on save from its title."""
+class SluggedDefinition(LoadedWithoutInit, TimeStampedModel):
+    """A definition whose slug, when left empty, is derived on save from its title (read from
+    the database without `__init__`: `fast.model_loading`)."""
 
     class Meta:
         abstract = True
