@@ -10,52 +10,62 @@ definition answers 409 to any change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from users.apis import API_AUTHENTICATION, API_PARSERS
 from workflow_design.api.permissions import PolicyPermission
 from workflow_design.fast.api_filters import DefinitionFilterBackend
+from workflow_design.fast.api_page_count import PipelinedCountPaginator
 from workflow_design.policy import Action, DefinitionPolicy
 from workflow_design.services.editability import holder_of
 from workflow_design.writes import ModelWrites, writes_for
 
 
-class DefinitionPaginator(Paginator):
-    """Django's paginator, whose page's rows are read through `page_rows` when given: what a
-    view reads beside the rows it shows (a transition's task slugs) is read for the page alone,
-    and the count counts the rows as they are."""
-
-    def __init__(self, object_list, per_page, *, page_rows=None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.page_rows = page_rows
-
-    def _get_page(self, object_list, number, paginator):
-        # Django's hook for the page made of `object_list[bottom:top]`.
-        if self.page_rows is not None:
-            object_list = self.page_rows(object_list)
-        return super()._get_page(object_list, number, paginator)
-
-
 class DefinitionPagination(pagination.PageNumberPagination):
-    """Django's paginator: a COUNT, then the page.
+    """Pages of 100 rows and their count; on PostgreSQL the count is counted while the page is
+    written (`fast.api_page_count`), so the view closes the pagination when it has answered.
 
-    Two queries rather than a window count on the page: `COUNT(*) OVER ()` makes the database
-    produce every visible row before it can return the first, where the page alone walks its
-    list's index and stops after its hundred rows (`access.definitions_for`). The view's
-    `page_rows`, when it has one, adds what only the rows shown need: joined into the count,
-    it made SQLite's count of a company's transitions take twice as long.
+    The count is not a window count on the page: `COUNT(*) OVER ()` makes the database produce
+    every visible row before it can return the first, where the page alone walks its list's
+    index and stops after its hundred rows (`access.definitions_for`). The view's `page_rows`,
+    when it has one, adds what only the rows shown need: joined into the count, it made
+    SQLite's count of a company's transitions take twice as long.
     """
 
+    django_paginator: PipelinedCountPaginator | None = None
+
     def paginate_queryset(self, queryset, request, view=None):
-        self.django_paginator_class = partial(DefinitionPaginator, page_rows=getattr(view, "page_rows", None))
-        return super().paginate_queryset(queryset, request, view)
+        # DRF's, less its test of the page count for the browsable API's page links
+        # (`display_page_controls`, read when that page is drawn): it would wait for the count.
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        paginator = self.django_paginator = PipelinedCountPaginator(
+            queryset, page_size, page_rows=getattr(view, "page_rows", None)
+        )
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=page_number, message=str(exc))) from exc
+        return list(self.page)
+
+    @property
+    def display_page_controls(self) -> bool:
+        page = getattr(self, "page", None)
+        return bool(page is not None and self.template is not None and page.paginator.num_pages > 1)
+
+    def close(self) -> None:
+        if self.django_paginator is not None:
+            self.django_paginator.close()
 
 
 class WritesInOneTransaction:
@@ -109,6 +119,12 @@ class DefinitionViewSet(WritesInOneTransaction, viewsets.ModelViewSet):
     def row_scope(self) -> dict:
         """What narrows the view's rows beyond the policy's (a nested list's workflow)."""
         return {}
+
+    def list(self, request, *args, **kwargs):
+        try:
+            return super().list(request, *args, **kwargs)
+        finally:
+            self.paginator.close()  # the count's pipeline ends here, whatever happened
 
     def get_serializer_class(self):
         # The browsable API draws the list page's POST form as action "list" with method POST.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ticketflower.testing.factories import TaskFactory, WorkflowFactory
 from workflow_design.api.base import DefinitionPagination
+from workflow_design.fast.api_rows import RowListSerializer
 
 W = "/api/workflow/workflows/"
 
@@ -67,3 +71,56 @@ def test_filtered_and_nested_pages_count_only_their_rows(api, workflow, creator_
     assert nested["count"] == 5 and len(nested["results"]) == 2
     filtered = api.get("/api/workflow/tasks/", {"workflow": workflow.pk}).json()
     assert filtered["count"] == 5 and len(filtered["results"]) == 3
+
+
+def _design_queries(queries) -> list[str]:
+    return [
+        "count" if "COUNT(*)" in q["sql"] else "page"
+        for q in queries.captured_queries
+        if "workflow_design_workflowdefinition" in q["sql"]
+    ]
+
+
+def test_count_is_counted_after_the_page_is_read_on_postgresql(api, creator_a):
+    # given more workflows than a page holds
+    for n in range(5):
+        WorkflowFactory(company=creator_a.company, slug=f"w-{n}")
+    # when the list is read
+    with CaptureQueriesContext(connection) as queries:
+        answer = api.get(W).json()
+    # then PostgreSQL reads the page first and counts while it is written; SQLite counts first
+    assert answer["count"] == 5 and len(answer["results"]) == 3
+    expected = ["page", "count"] if connection.vendor == "postgresql" else ["count", "page"]
+    assert _design_queries(queries) == expected
+
+
+def test_a_page_past_the_end_or_an_empty_list_sends_no_count(api, creator_a):
+    WorkflowFactory(company=creator_a.company)
+    with CaptureQueriesContext(connection) as queries:
+        past = api.get(W, {"page": 2})
+    assert past.status_code == 404
+    assert ("count" in _design_queries(queries)) is (connection.vendor != "postgresql")
+
+
+def _in_pipeline() -> bool:
+    raw = connection.connection
+    return connection.vendor == "postgresql" and raw.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
+
+
+def test_connection_leaves_the_count_pipeline_whatever_happens(api, creator_a, monkeypatch):
+    for n in range(5):
+        WorkflowFactory(company=creator_a.company, slug=f"w-{n}")
+    assert api.get(W).json()["count"] == 5 and not _in_pipeline()
+
+    # when writing the page fails after the count was sent
+    def broken(self, data):
+        raise RuntimeError("writing the page failed")
+
+    written = RowListSerializer.to_representation
+    monkeypatch.setattr(RowListSerializer, "to_representation", broken)
+    with pytest.raises(RuntimeError, match="writing the page failed"):
+        api.get(W)
+    # then the connection is out of pipeline mode and answers the next request
+    assert not _in_pipeline()
+    monkeypatch.setattr(RowListSerializer, "to_representation", written)
+    assert api.get(W, {"page": 2}).json()["count"] == 5
