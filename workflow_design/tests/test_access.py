@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,12 +14,10 @@ from ticketflower.testing.factories import TEST_PASSWORD, TicketFactory, UserFac
 from users.models import User
 from workflow_design import access
 from workflow_design.models import (
-    TaskDefinition,
     TaskDefinitionGroupObjectPermission,
     TicketDefinition,
     WorkflowDefinition,
     WorkflowDefinitionGroupObjectPermission,
-    WorkflowTransition,
     WorkflowTransitionGroupObjectPermission,
 )
 from workflow_design.tests.admin.designer_pages import ADD_URL, designer_post, errors_in
@@ -185,8 +184,9 @@ def test_grant_on_another_companys_definition_reaches_nothing(company_a, company
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("model", [TaskDefinition, WorkflowTransition])
-def test_rows_of_one_workflow_are_its_visible_parts(company_a, company_b, creator_a, superuser, model):
+@pytest.mark.parametrize("model_name", ["taskdefinition", "workflowtransition"])
+def test_rows_of_one_workflow_are_its_visible_parts(company_a, company_b, creator_a, superuser, model_name):
+    model = apps.get_model("workflow_design", model_name)
     # Given two workflows of the creator's company, one part of the first hidden, and another company's
     first, second = simple_workflow(company_a, tasks=3), simple_workflow(company_a, tasks=2)
     theirs = simple_workflow(company_b, tasks=2)
@@ -212,9 +212,10 @@ def test_rows_of_one_workflow_are_its_visible_parts(company_a, company_b, creato
 def test_rows_of_one_workflow_test_grants_row_by_row(company_a, creator_a):
     # Given a workflow's tasks, counted for the whole company and for the workflow alone
     workflow = simple_workflow(company_a, tasks=2)
+    tasks = apps.get_model("workflow_design", "taskdefinition")
     with CaptureQueriesContext(connection) as queries:
-        access.definitions_for(creator_a, TaskDefinition).count()
-        access.definitions_for(creator_a, TaskDefinition, workflow_id=workflow.pk).count()
+        access.definitions_for(creator_a, tasks).count()
+        access.definitions_for(creator_a, tasks, workflow_id=workflow.pk).count()
     company_count, workflow_count = (q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"])
     # Then the company's count reads the grants as one set, and one workflow's looks each up
     assert "EXISTS" not in company_count and "EXISTS" in workflow_count
