@@ -105,7 +105,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# Every request is one transaction: a view that writes several objects never half-saves.
+# Every request is one transaction: a view that writes several objects never half-saves. (The
+# API's reads run without one and its writes keep theirs: `api.base.WritesInOneTransaction`.)
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, reading time stamps with psycopg's compiled loader.

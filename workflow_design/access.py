@@ -48,7 +48,7 @@ def definitions_for(user, model: type[M], action: str = "view", *, workflow_id: 
     # spares the database two joins per query.
     group_ids = [group.pk for group in user.groups.all()]
     held = ObjectPermissionHeld(
-        model, permission_id=permission_id, group_ids=group_ids, user_id=user.pk, few_rows=bool(one_workflow)
+        model, permission_id=permission_id, group_ids=group_ids, user_id=user.pk, few_rows=workflow_id is not None
     )
     # Only object permissions count (the creator role's model permissions would otherwise widen
     # the result to every company's rows), and only within the user's own company: no grant
